@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1
+# One image for both roles; docker-compose.yml picks the entry point:
+#   node dist/workers/main.js   (worker: prebuilt workflow bundle, drains on SIGTERM)
+#   node dist/api/main.js       (API, the default)
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY . .
+# tsc to dist/ plus dist/workflow-bundle.js, then drop dev dependencies for the runtime stage.
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+USER node
+EXPOSE 3000
+CMD ["node", "dist/api/main.js"]

@@ -1,0 +1,203 @@
+/**
+ * Supplier portal notifications as signed webhooks (SPEC §5), in the Standard Webhooks style
+ * (https://www.standardwebhooks.com): headers `webhook-id`, `webhook-timestamp` and
+ * `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. Receivers deduplicate on
+ * `webhook-id`, which is the notification id and stays the same on every retry.
+ *
+ * Every notification is recorded in `supplier_notifications`, delivered or not, so operators can
+ * see what a supplier was told and when. Delivery errors are thrown for Temporal to retry; a
+ * receiver refusing the request outright (4xx other than 408/429) is not retried.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Knex } from 'knex';
+import type { ErpPort, SupplierNotification, SupplierPortalPort } from '../ports';
+import { silentLog, type AdapterLog } from '../erp/knex-erp';
+
+/**
+ * Standard Webhooks secrets look like `whsec_<base64 key>`; such a secret is used as the decoded
+ * key so off-the-shelf verifiers work. Any other secret is used as its UTF-8 bytes.
+ */
+function signingKey(secret: string): Buffer {
+  return secret.startsWith('whsec_') ? Buffer.from(secret.slice('whsec_'.length), 'base64') : Buffer.from(secret, 'utf8');
+}
+
+/** The `webhook-signature` header value for one delivery: `v1,<base64 HMAC-SHA256>`. */
+export function signWebhook(secret: string, id: string, timestamp: number | string, body: string): string {
+  const digest = createHmac('sha256', signingKey(secret)).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return `v1,${digest}`;
+}
+
+export interface VerifyWebhookOptions {
+  /** Refuse deliveries older or newer than this (replay protection); default 5 minutes. */
+  toleranceSeconds?: number;
+  now?: Date;
+}
+
+/**
+ * For receivers and tests: true when one of the (space-separated) signatures in the header is a
+ * valid v1 signature of this delivery and the timestamp is within the tolerance.
+ */
+export function verifyWebhook(
+  secret: string,
+  id: string,
+  timestamp: number | string,
+  body: string,
+  signatureHeader: string,
+  options: VerifyWebhookOptions = {},
+): boolean {
+  const seconds = Number(timestamp);
+  const nowSeconds = Math.floor((options.now ?? new Date()).getTime() / 1000);
+  if (!Number.isInteger(seconds) || Math.abs(nowSeconds - seconds) > (options.toleranceSeconds ?? 300)) return false;
+  const expected = Buffer.from(signWebhook(secret, id, seconds, body).slice('v1,'.length), 'base64');
+  return signatureHeader
+    .split(' ')
+    .filter((candidate) => candidate.startsWith('v1,'))
+    .some((candidate) => {
+      const given = Buffer.from(candidate.slice('v1,'.length), 'base64');
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    });
+}
+
+export interface SignedDelivery {
+  url: string;
+  /** Stable across retries: the receiver's deduplication key. */
+  id: string;
+  body: string;
+  /** Without a secret the request is sent unsigned. */
+  secret?: string | null;
+  timeoutMs: number;
+}
+
+/**
+ * POSTs one signed JSON delivery and answers the HTTP status. Network errors and timeouts are
+ * thrown as they are. Redirects are not followed: a signed payload goes only where configured.
+ */
+export async function postSignedJson(delivery: SignedDelivery): Promise<{ status: number; responseText: string }> {
+  const timestamp = Math.floor(Date.now() / 1000);
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'p2p-orchestrator',
+    'webhook-id': delivery.id,
+    'webhook-timestamp': String(timestamp),
+  };
+  if (delivery.secret) headers['webhook-signature'] = signWebhook(delivery.secret, delivery.id, timestamp, delivery.body);
+  const response = await fetch(delivery.url, {
+    method: 'POST',
+    headers,
+    body: delivery.body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(delivery.timeoutMs),
+  });
+  // Only a little of the answer is kept, for the error message; a receiver may answer with a whole page.
+  const responseText = (await response.text().catch(() => '')).slice(0, 500);
+  return { status: response.status, responseText };
+}
+
+/** 408 and 429 ask the sender to come back later; other 4xx (and 3xx) will not change on retry. */
+export function isPermanentRejection(status: number): boolean {
+  return status >= 300 && status < 500 && status !== 408 && status !== 429;
+}
+
+export interface WebhookSupplierPortalOptions {
+  timeoutMs: number;
+}
+
+export class WebhookSupplierPortal implements SupplierPortalPort {
+  constructor(
+    private readonly knex: Knex,
+    private readonly erp: Pick<ErpPort, 'getSupplier'>,
+    private readonly options: WebhookSupplierPortalOptions,
+    private readonly log: AdapterLog = silentLog,
+  ) {}
+
+  async notify(notification: SupplierNotification): Promise<{ delivered: boolean; status?: number }> {
+    const alreadyDelivered = await this.knex('supplier_notifications')
+      .where({ id: notification.id, delivered: true })
+      .first<{ status_code: number | null } | undefined>('status_code');
+    if (alreadyDelivered) {
+      // A retry after the first delivery succeeded but the activity did not complete.
+      return { delivered: true, ...(alreadyDelivered.status_code === null ? {} : { status: alreadyDelivered.status_code }) };
+    }
+
+    const supplier = await this.erp.getSupplier(notification.supplierId);
+    const webhookUrl = supplier?.webhookUrl ?? null;
+    const body = JSON.stringify({
+      type: notification.type,
+      timestamp: notification.at,
+      data: { ...notification.data, poNumber: notification.poNumber, supplierId: notification.supplierId },
+    });
+
+    if (webhookUrl === null) {
+      await this.recordAttempt(notification, body, null, { delivered: false, statusCode: null, error: null, attempted: false });
+      this.log.info('Supplier has no webhook configured; notification recorded only', {
+        poNumber: notification.poNumber,
+        supplierId: notification.supplierId,
+        notificationType: notification.type,
+      });
+      return { delivered: false };
+    }
+
+    let status: number;
+    let responseText: string;
+    try {
+      ({ status, responseText } = await postSignedJson({
+        url: webhookUrl,
+        id: notification.id,
+        body,
+        secret: supplier?.webhookSecret ?? null,
+        timeoutMs: this.options.timeoutMs,
+      }));
+    } catch (error) {
+      const message = `Webhook to ${webhookUrl} failed: ${(error as Error).message}`;
+      await this.recordAttempt(notification, body, webhookUrl, { delivered: false, statusCode: null, error: message, attempted: true });
+      throw new Error(message);
+    }
+
+    if (status >= 200 && status < 300) {
+      await this.recordAttempt(notification, body, webhookUrl, { delivered: true, statusCode: status, error: null, attempted: true });
+      return { delivered: true, status };
+    }
+
+    const message = `Webhook to ${webhookUrl} answered ${status}${responseText ? `: ${responseText}` : ''}`;
+    await this.recordAttempt(notification, body, webhookUrl, { delivered: false, statusCode: status, error: message, attempted: true });
+    if (isPermanentRejection(status)) {
+      throw ApplicationFailure.nonRetryable(message, 'WEBHOOK_REJECTED', { status, supplierId: notification.supplierId });
+    }
+    throw new Error(message);
+  }
+
+  private async recordAttempt(
+    notification: SupplierNotification,
+    body: string,
+    webhookUrl: string | null,
+    outcome: { delivered: boolean; statusCode: number | null; error: string | null; attempted: boolean },
+  ): Promise<void> {
+    const attempts = outcome.attempted ? 1 : 0;
+    await this.knex('supplier_notifications')
+      .insert({
+        id: notification.id,
+        supplier_id: notification.supplierId,
+        po_number: notification.poNumber,
+        type: notification.type,
+        occurred_at: notification.at,
+        payload: body,
+        webhook_url: webhookUrl,
+        delivered: outcome.delivered,
+        status_code: outcome.statusCode,
+        attempts,
+        last_error: outcome.error,
+        delivered_at: outcome.delivered ? this.knex.fn.now() : null,
+      })
+      .onConflict('id')
+      .merge({
+        webhook_url: webhookUrl,
+        delivered: outcome.delivered,
+        status_code: outcome.statusCode,
+        attempts: this.knex.raw('supplier_notifications.attempts + ?', [attempts]),
+        last_error: outcome.error,
+        delivered_at: outcome.delivered ? this.knex.fn.now() : null,
+        updated_at: this.knex.fn.now(),
+      });
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The HTTP API (SPEC §7) as an Express app: thin over the PO workflows (commands are Updates,
+ * reads are the `status` query) and the ERP read model (listing, suppliers, KPIs).
+ *
+ * Order matters: request id and secure headers first; public ops endpoints; then /v1 behind
+ * caller identification, rate limiting, authentication and the body limit; one problem+json
+ * error middleware last.
+ */
+import express from 'express';
+import helmet from 'helmet';
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type winston from 'winston';
+import { KnexErp } from '../activities/erp/knex-erp';
+import type { ErpPort } from '../activities/ports';
+import { assertProductionReady } from '../temporal-config/env';
+import type { AppConfig } from '../temporal-config/env';
+import { ApiKeyRing, identifyCaller, requireCaller } from './auth';
+import { problemMiddleware, unknownRoute } from './errors';
+import { IdempotencyStore, idempotencyKeys } from './idempotency';
+import { KpiStore } from './kpi-store';
+import { ApiMetrics } from './metrics';
+import { FixedWindowRateLimiter, rateLimit } from './rate-limit';
+import { requestContext } from './request-context';
+import { documentsRouter } from './routes/documents';
+import { kpisRouter, publicOpsRouter } from './routes/ops';
+import { PurchaseOrderGateway, purchaseOrdersRouter } from './routes/purchase-orders';
+import { suppliersRouter } from './routes/suppliers';
+
+export interface AppDependencies {
+  config: AppConfig;
+  client: Client;
+  knex: Knex;
+  logger: winston.Logger;
+  /** Defaults to the reference ERP on `knex`; tests or a real-ERP deployment may pass another. */
+  erp?: ErpPort;
+}
+
+export function createApp(deps: AppDependencies): express.Express {
+  const { config, client, knex, logger } = deps;
+  // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
+  assertProductionReady(config);
+  const erp = deps.erp ?? new KnexErp(knex, logger);
+  const metrics = new ApiMetrics();
+  const gateway = new PurchaseOrderGateway(client);
+  const idempotent = idempotencyKeys(new IdempotencyStore(knex), logger);
+  const rateLimitOptions = config.api.rateLimit;
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(logger, metrics));
+  // Helmet's strict defaults hold everywhere (the docs page serves its scripts from this origin),
+  // except upgrade-insecure-requests: the API is often reached over plain HTTP inside a network or
+  // a compose stack, where upgrading the docs' asset URLs to https would break the page.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+
+  app.use(publicOpsRouter({ client, erp, metrics }));
+
+  const v1 = express.Router();
+  v1.use(identifyCaller(new ApiKeyRing(config.api.keys)));
+  v1.use(rateLimit(new FixedWindowRateLimiter(rateLimitOptions), rateLimitOptions));
+  v1.use(requireCaller);
+  v1.use(express.json({ limit: config.api.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  v1.use('/suppliers', suppliersRouter({ erp, idempotent }));
+  v1.use('/purchase-orders', purchaseOrdersRouter({ client, erp, gateway, idempotent }));
+  v1.use('/purchase-orders', documentsRouter({ erp, gateway, idempotent }));
+  v1.use(kpisRouter({ kpiStore: new KpiStore(knex) }));
+  app.use('/v1', v1);
+
+  app.use(unknownRoute);
+  app.use(problemMiddleware(logger));
+  return app;
+}

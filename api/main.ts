@@ -1,0 +1,97 @@
+import type { Server } from 'node:http';
+import { Client } from '@temporalio/client';
+import { openDatabase, runMigrations } from '../activities/erp/database';
+import { connectClient } from '../temporal-config/connection';
+import { assertProductionReady, loadConfig } from '../temporal-config/env';
+import type { AppConfig } from '../temporal-config/env';
+import { createLogger } from '../temporal-config/logging';
+import type { Logger } from '../temporal-config/logging';
+import { createApp } from './app';
+
+export interface RunningApi {
+  server: Server;
+  /** Actual port (useful when config.api.port is 0 in tests). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/** In-flight requests get this long to finish on shutdown before connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export async function startApi(config: AppConfig, logger: Logger = createLogger(config, { service: 'api' })): Promise<RunningApi> {
+  assertProductionReady(config);
+  const database = await openDatabase(config, logger);
+  let connection: Awaited<ReturnType<typeof connectClient>> | undefined;
+  try {
+    await runMigrations(database.knex);
+    connection = await connectClient(config, {
+      onRetry: (attempt, error) =>
+        logger.warn('Temporal not reachable yet, retrying', { attempt, address: config.temporal.address, error: error.message }),
+    });
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const app = createApp({ config, client, knex: database.knex, logger });
+
+    const server = await new Promise<Server>((resolve, reject) => {
+      const listening = app.listen(config.api.port, config.api.host, (error?: Error) =>
+        error ? reject(error) : resolve(listening),
+      );
+      listening.once('error', reject);
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.api.port;
+    logger.info('API listening', { url: `http://localhost:${port}`, docs: `http://localhost:${port}/docs` });
+
+    const openConnection = connection;
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          const cutOff = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+          server.close(() => {
+            clearTimeout(cutOff);
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+        await openConnection.close();
+        await database.close();
+      })();
+      return closing;
+    };
+    return { server, port, close };
+  } catch (error) {
+    await connection?.close().catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config, { service: 'api' });
+  const api = await startApi(config, logger);
+  // Under `npm start` a terminal Ctrl-C arrives twice (SIGINT from the terminal, SIGTERM from
+  // the parent); one shutdown is enough.
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
+    logger.info('Shutting down API', { signal });
+    api.close().then(
+      () => logger.info('API stopped'),
+      (error: unknown) => {
+        logger.error('API shutdown failed', { error });
+        process.exitCode = 1;
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`api failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * Operations endpoints: liveness, readiness, Prometheus metrics, the OpenAPI document and its
+ * rendered docs (public, for probes and scrapers), and the KPIs (finance and operators).
+ */
+import path from 'node:path';
+import express, { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import type { ErpPort } from '../../activities/ports';
+import { allowRoles } from '../auth';
+import type { KpiStore } from '../kpi-store';
+import { PROMETHEUS_CONTENT_TYPE } from '../metrics';
+import type { ApiMetrics } from '../metrics';
+import { openApiDocument } from '../openapi';
+
+/** A probe must answer quickly even when a dependency hangs. */
+const READINESS_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(operation: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A short, non-sensitive reason for a failed check (no hosts, no credentials). */
+function reason(error: unknown): string {
+  const { code, name, message } = error as { code?: unknown; name?: unknown; message?: unknown };
+  if (typeof code === 'string') return code;
+  if (typeof code === 'number') return `grpc code ${code}`;
+  if (typeof message === 'string' && /did not answer/.test(message)) return 'timeout';
+  return typeof name === 'string' ? name : 'error';
+}
+
+async function check(probe: () => Promise<unknown>, what: string): Promise<{ ok: boolean; error?: string }> {
+  try {
+    await withTimeout(probe(), READINESS_TIMEOUT_MS, what);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: reason(error) };
+  }
+}
+
+const DOCS_HTML = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>P2P Orchestrator API</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script src="/docs/swagger-ui-standalone-preset.js"></script>
+  <script src="/docs/p2p-initializer.js"></script>
+</body>
+</html>
+`;
+
+/** A file rather than an inline script, so the strict Content-Security-Policy (helmet) holds. */
+const DOCS_INITIALIZER = `window.onload = function () {
+  window.ui = SwaggerUIBundle({
+    url: '/v1/openapi.json',
+    dom_id: '#swagger-ui',
+    deepLinking: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+    layout: 'StandaloneLayout',
+    // No call to the public online validator: the docs must work offline.
+    validatorUrl: null,
+  });
+};
+`;
+
+export interface OpsRouteDeps {
+  client: Client;
+  erp: ErpPort;
+  metrics: ApiMetrics;
+}
+
+/** Unauthenticated: orchestrators' probes and Prometheus carry no API key. */
+export function publicOpsRouter({ client, erp, metrics }: OpsRouteDeps): Router {
+  const router = Router();
+
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/readyz', async (_req, res) => {
+    const [temporal, database] = await Promise.all([
+      check(() => client.workflowService.getSystemInfo({}), 'Temporal'),
+      check(() => erp.ping(), 'database'),
+    ]);
+    const ready = temporal.ok && database.ok;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { temporal, database } });
+  });
+
+  router.get('/metrics', (_req, res) => {
+    res.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render());
+  });
+
+  router.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+
+  // Swagger UI from the swagger-ui-dist package: the docs work without internet access.
+  const swaggerUiDirectory = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+  router.get(['/docs', '/docs/', '/docs/index.html'], (_req, res) => {
+    res.type('html').send(DOCS_HTML);
+  });
+  router.get('/docs/p2p-initializer.js', (_req, res) => {
+    res.type('application/javascript').send(DOCS_INITIALIZER);
+  });
+  router.use('/docs', express.static(swaggerUiDirectory, { index: false, fallthrough: true, maxAge: '1h' }));
+
+  return router;
+}
+
+/** Mounted under /v1 behind authentication. */
+export function kpisRouter({ kpiStore }: { kpiStore: KpiStore }): Router {
+  const router = Router();
+  router.get('/kpis', allowRoles('finance', 'operator'), async (_req, res) => {
+    res.json(await kpiStore.compute());
+  });
+  return router;
+}

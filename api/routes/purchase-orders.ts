@@ -1,0 +1,303 @@
+/**
+ * Purchase orders: issue, read, list, and the buyer/supplier commands on the order itself
+ * (acknowledgement, change decision, change order, cancel). Each PO is one workflow; every
+ * command is an Update whose id is the command's idempotency key (SPEC §6).
+ */
+import { randomUUID } from 'node:crypto';
+import { Router } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
+import Decimal from 'decimal.js';
+import { z } from 'zod';
+import type { ErpPort } from '../../activities/ports';
+import { HAS_OPEN_EXCEPTION, PO_NUMBER, PO_STATUS, PO_TOTAL, SUPPLIER_ID } from '../../temporal-config/search-attributes';
+import {
+  Acknowledgement,
+  CancelPurchaseOrder,
+  ChangeDecision,
+  ChangeOrder,
+  CreatePurchaseOrder,
+  PoNumber,
+  SupplierId,
+} from '../../workflows/domain/schemas';
+import type { Actor, PoStatus, PoView } from '../../workflows/domain/state';
+import {
+  TASK_QUEUE,
+  WORKFLOW_TYPE,
+  acknowledge,
+  cancel,
+  changeOrder,
+  confirmIssued,
+  decideChanges,
+  status,
+  workflowId,
+} from '../../workflows/purchase-order/definitions';
+import type { PurchaseOrderWorkflowInput } from '../../workflows/purchase-order/definitions';
+import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
+import { hashBody } from '../canonical';
+import { ConflictError, ForbiddenError, InputError, NotFoundError, UnprocessableError, zodIssuesToErrors } from '../errors';
+import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency';
+
+export const PO_STATUSES: readonly PoStatus[] = [
+  'issued',
+  'changes_pending',
+  'acknowledged',
+  'in_transit',
+  'partially_received',
+  'received',
+  'closed',
+  'cancelled',
+];
+
+const NOT_FOUND_CODE = 'PURCHASE_ORDER_NOT_FOUND';
+
+/**
+ * How long an HTTP caller waits for a command's result. A command whose activities are retrying
+ * (ERP down) keeps running in the workflow; the caller gets a 503 and retries with the same
+ * request, which joins the same Update (its id is the idempotency key) instead of running twice.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
+
+/**
+ * The API's door to PO workflows: reads through the `status` query, writes through Updates, and
+ * makes sure a supplier can neither see nor touch another supplier's PO.
+ */
+export class PurchaseOrderGateway {
+  constructor(
+    private readonly client: Client,
+    private readonly commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS,
+  ) {}
+
+  /** Runs Temporal calls with a deadline, so a stuck command cannot hold an HTTP request forever. */
+  withCommandDeadline<T>(call: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + this.commandTimeoutMs, call);
+  }
+
+  handle(poNumber: string): WorkflowHandle {
+    return this.client.workflow.getHandle(workflowId(poNumber));
+  }
+
+  async view(poNumber: string): Promise<PoView> {
+    return this.handle(poNumber).query(status);
+  }
+
+  /** The PO as `actor` may see it; another supplier's PO is "not found". */
+  async viewFor(actor: Actor, poNumber: string): Promise<PoView> {
+    const view = await this.view(poNumber);
+    assertSupplierMaySee(actor, view.supplierId, notFoundMessage(poNumber), NOT_FOUND_CODE);
+    return view;
+  }
+
+  /**
+   * Runs a command as an Update. A supplier's ownership is checked first, so a command on
+   * another supplier's PO is refused before it reaches the workflow.
+   */
+  async execute<Result, Arg>(
+    actor: Actor,
+    poNumber: string,
+    update: UpdateDefinition<Result, [Arg]>,
+    arg: Arg,
+    updateId: string,
+  ): Promise<Result> {
+    if (actor.role === 'supplier') await this.viewFor(actor, poNumber);
+    try {
+      return await this.withCommandDeadline(() => this.handle(poNumber).executeUpdate(update, { args: [arg], updateId }));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) await this.refuseIfFinished(poNumber);
+      throw error;
+    }
+  }
+
+  /**
+   * A cancelled or closed PO's workflow has completed, so Temporal reports its Updates as "not
+   * found"; the caller must hear that the PO is finished (409), not that it never existed.
+   */
+  private async refuseIfFinished(poNumber: string): Promise<void> {
+    let view: PoView;
+    try {
+      view = await this.view(poNumber);
+    } catch {
+      return;
+    }
+    const code = view.status === 'cancelled' ? 'PO_CANCELLED' : 'PO_CLOSED';
+    throw new ConflictError(`Purchase order ${poNumber} is ${view.status} and takes no more commands.`, code);
+  }
+}
+
+/** Config refuses supplier keys without a supplierId; this keeps a hand-built one from listing everything. */
+function ownSupplierId(actor: Actor): string {
+  if (!actor.supplierId) throw new ForbiddenError('This supplier key is not bound to a supplier.');
+  return actor.supplierId;
+}
+
+function notFoundMessage(poNumber: string): string {
+  return `No purchase order ${poNumber}.`;
+}
+
+/** A malformed PO number cannot name an existing PO: same answer as an unknown one. */
+export function poNumberParam(req: Request): string {
+  const raw = req.params.poNumber;
+  const parsed = PoNumber.safeParse(raw);
+  if (!parsed.success) throw new NotFoundError(notFoundMessage(String(raw)), NOT_FOUND_CODE);
+  req.context.poNumber = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * Update id of a command without a business document number: its body hash plus the caller's
+ * Idempotency-Key (so a retry of the same request joins the first Update), else a fresh id (two
+ * deliberate identical commands, e.g. two cancels, are two commands; the workflow decides).
+ */
+export function commandUpdateId(req: Request, updateName: string, bodyHash: string): string {
+  const header = req.get(IDEMPOTENCY_KEY_HEADER);
+  const key = header !== undefined ? parseIdempotencyKey(header) : randomUUID();
+  return `${updateName}:${bodyHash}:${key}`;
+}
+
+/** PoTotal search attribute: exact decimal sum, converted to a double only at the end. */
+function orderTotal(po: CreatePurchaseOrder): number {
+  return po.lines
+    .reduce((sum, line) => sum.plus(new Decimal(line.quantity).times(line.unitPrice)), new Decimal(0))
+    .toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN)
+    .toNumber();
+}
+
+const ListQuery = z
+  .object({
+    status: z.enum(PO_STATUSES as [PoStatus, ...PoStatus[]]).optional(),
+    supplierId: SupplierId.optional(),
+    hasException: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(512).optional(),
+  })
+  .strict()
+  .meta({ id: 'PurchaseOrderListQuery' });
+
+export { ListQuery as PurchaseOrderListQuery };
+
+export interface PurchaseOrderRouteDeps {
+  client: Client;
+  erp: ErpPort;
+  gateway: PurchaseOrderGateway;
+  /** Idempotency-Key middleware for writes. */
+  idempotent: RequestHandler;
+}
+
+export function purchaseOrdersRouter({ client, erp, gateway, idempotent }: PurchaseOrderRouteDeps): Router {
+  const router = Router();
+
+  router.post('/', allowRoles('procurement'), idempotent, async (req, res) => {
+    const actor = callerOf(req);
+    const po = CreatePurchaseOrder.parse(req.body);
+    req.context.poNumber = po.poNumber;
+    const supplier = await erp.getSupplier(po.supplierId);
+    if (!supplier) throw new UnprocessableError(`Unknown supplier ${po.supplierId}; create it first with PUT /v1/suppliers/${po.supplierId}.`, 'UNKNOWN_SUPPLIER');
+
+    const requestHash = hashBody(po);
+    const id = workflowId(po.poNumber);
+    const input: PurchaseOrderWorkflowInput = { kind: 'new', po, requestHash, actor, issuedAt: new Date().toISOString() };
+    let created = true;
+    try {
+      await client.workflow.start(WORKFLOW_TYPE, {
+        taskQueue: TASK_QUEUE,
+        workflowId: id,
+        args: [input],
+        // A PO number is issued once, ever: even a closed PO's number cannot start a new one.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: [
+          { key: PO_NUMBER, value: po.poNumber },
+          { key: SUPPLIER_ID, value: po.supplierId },
+          { key: PO_STATUS, value: 'issued' },
+          { key: HAS_OPEN_EXCEPTION, value: false },
+          { key: PO_TOTAL, value: orderTotal(po) },
+        ],
+      });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      created = false;
+    }
+
+    const handle = gateway.handle(po.poNumber);
+    let view: PoView;
+    try {
+      // Answers once the PO is recorded in the ERP read model, so a listing right after sees it.
+      view = await gateway.withCommandDeadline(() => handle.executeUpdate(confirmIssued, { args: [{ requestHash }] }));
+    } catch (error) {
+      // A finished PO no longer takes Updates, but still answers queries.
+      if (created || !(error instanceof WorkflowNotFoundError)) throw error;
+      view = await handle.query(status);
+    }
+    if (view.requestHash !== requestHash) {
+      throw new ConflictError(`Purchase order ${po.poNumber} already exists with a different body.`, 'PURCHASE_ORDER_EXISTS');
+    }
+    res.status(created ? 201 : 200).json({ poNumber: po.poNumber, workflowId: id, status: view.status });
+  });
+
+  router.get('/', allowRoles('procurement', 'supplier', 'warehouse', 'finance', 'operator'), async (req, res) => {
+    const actor = callerOf(req);
+    const parsed = ListQuery.safeParse(req.query);
+    if (!parsed.success) throw new InputError('The query parameters are invalid.', zodIssuesToErrors(parsed.error));
+    const query = parsed.data;
+    const page = await erp
+      .listPurchaseOrders({
+      limit: query.limit,
+      ...(query.status ? { status: query.status } : {}),
+      ...(query.hasException !== undefined ? { hasException: query.hasException } : {}),
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+      // A supplier key lists its own POs, whatever supplierId it asks for.
+      ...(actor.role === 'supplier' ? { supplierId: ownSupplierId(actor) } : query.supplierId ? { supplierId: query.supplierId } : {}),
+      })
+      .catch((error: unknown) => {
+        if ((error as { code?: unknown }).code === 'INVALID_CURSOR') {
+          throw new InputError('The cursor is not valid; start again without one.', [{ path: 'cursor', message: 'invalid cursor' }], 'INVALID_CURSOR');
+        }
+        throw error;
+      });
+    res.json({ items: page.items, nextCursor: page.nextCursor });
+  });
+
+  router.get('/:poNumber', allowRoles('procurement', 'supplier', 'warehouse', 'finance', 'operator'), async (req, res) => {
+    res.json(await gateway.viewFor(callerOf(req), poNumberParam(req)));
+  });
+
+  router.post('/:poNumber/acknowledgement', allowRoles('supplier'), idempotent, async (req, res) => {
+    const actor = callerOf(req);
+    const poNumber = poNumberParam(req);
+    const body = Acknowledgement.parse(req.body);
+    const bodyHash = hashBody(body);
+    const view = await gateway.execute(actor, poNumber, acknowledge, { actor, body, bodyHash }, commandUpdateId(req, 'acknowledge', bodyHash));
+    res.json(view);
+  });
+
+  router.post('/:poNumber/change-decision', allowRoles('procurement'), idempotent, async (req, res) => {
+    const actor = callerOf(req);
+    const poNumber = poNumberParam(req);
+    const body = ChangeDecision.parse(req.body);
+    const bodyHash = hashBody(body);
+    const view = await gateway.execute(actor, poNumber, decideChanges, { actor, body, bodyHash }, commandUpdateId(req, 'decideChanges', bodyHash));
+    res.json(view);
+  });
+
+  router.post('/:poNumber/changes', allowRoles('procurement'), idempotent, async (req, res) => {
+    const actor = callerOf(req);
+    const poNumber = poNumberParam(req);
+    const body = ChangeOrder.parse(req.body);
+    const bodyHash = hashBody(body);
+    const view = await gateway.execute(actor, poNumber, changeOrder, { actor, body, bodyHash }, commandUpdateId(req, 'changeOrder', bodyHash));
+    res.json(view);
+  });
+
+  router.post('/:poNumber/cancel', allowRoles('procurement'), idempotent, async (req, res) => {
+    const actor = callerOf(req);
+    const poNumber = poNumberParam(req);
+    const body = CancelPurchaseOrder.parse(req.body);
+    const bodyHash = hashBody(body);
+    const view = await gateway.execute(actor, poNumber, cancel, { actor, body, bodyHash }, commandUpdateId(req, 'cancel', bodyHash));
+    res.json(view);
+  });
+
+  return router;
+}

@@ -1,0 +1,59 @@
+/**
+ * Supplier master data: procurement maintains it; finance and operators read it; a supplier key
+ * reads its own record only. The webhook secret is write-only.
+ */
+import { Router } from 'express';
+import type { Request, RequestHandler } from 'express';
+import type { ErpPort, SupplierRecord } from '../../activities/ports';
+import { SupplierId, SupplierInput } from '../../workflows/domain/schemas';
+import type { Supplier } from '../../workflows/domain/schemas';
+import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
+import { NotFoundError } from '../errors';
+
+const NOT_FOUND_CODE = 'SUPPLIER_NOT_FOUND';
+
+function supplierIdParam(req: Request): string {
+  const parsed = SupplierId.safeParse(req.params.supplierId);
+  if (!parsed.success) throw new NotFoundError(`No supplier ${String(req.params.supplierId)}.`, NOT_FOUND_CODE);
+  return parsed.data;
+}
+
+/** What callers see: never the webhook secret itself. */
+export function publicSupplier(record: Supplier | SupplierRecord): Supplier {
+  return {
+    supplierId: record.supplierId,
+    name: record.name,
+    currency: record.currency,
+    paymentTerms: record.paymentTerms,
+    tolerances: record.tolerances,
+    slas: record.slas,
+    webhookUrl: record.webhookUrl,
+    hasWebhookSecret: record.hasWebhookSecret,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+export function suppliersRouter({ erp, idempotent }: { erp: ErpPort; idempotent: RequestHandler }): Router {
+  const router = Router();
+
+  router.put('/:supplierId', allowRoles('procurement'), idempotent, async (req, res) => {
+    const supplierId = supplierIdParam(req);
+    const input = SupplierInput.parse(req.body);
+    const { supplier } = await erp.upsertSupplier(supplierId, input);
+    res.json(publicSupplier(supplier));
+  });
+
+  router.get('/:supplierId', allowRoles('procurement', 'finance', 'operator', 'supplier'), async (req, res) => {
+    const actor = callerOf(req);
+    const supplierId = supplierIdParam(req);
+    const message = `No supplier ${supplierId}.`;
+    // Checked before the lookup, so another supplier's id answers the same whether it exists or not.
+    assertSupplierMaySee(actor, supplierId, message, NOT_FOUND_CODE);
+    const record = await erp.getSupplier(supplierId);
+    if (!record) throw new NotFoundError(message, NOT_FOUND_CODE);
+    res.json(publicSupplier(record));
+  });
+
+  return router;
+}

@@ -1,0 +1,250 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import readline from 'node:readline';
+import { openDatabase, runMigrations } from '../activities/erp/database';
+import type { OpenDatabase } from '../activities/erp/database';
+import { connectClient } from '../temporal-config/connection';
+import { isTemporalReachable, startDevServer } from '../temporal-config/dev-server';
+import type { RunningDevServer } from '../temporal-config/dev-server';
+import { loadConfig, projectRoot } from '../temporal-config/env';
+import type { AppConfig } from '../temporal-config/env';
+import { ensureSearchAttributes } from '../temporal-config/search-attributes';
+
+/**
+ * `npm start`: everything a newcomer needs on one machine: the Temporal dev server (persisted in
+ * .data/, Web UI), the embedded ERP database with migrations, then the worker and the API as
+ * child processes. Ctrl-C stops them in dependency order: API and worker first (the worker
+ * drains), then Temporal, then the database.
+ */
+
+const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
+const prefixed = (prefix: string) => (line: string) => process.stdout.write(`${prefix}${line}\n`);
+
+const CHILD_STOP_TIMEOUT_MS = 45_000;
+/** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW (@temporalio/proto is not a direct dependency). */
+const TASK_QUEUE_TYPE_WORKFLOW = 1;
+
+interface Child {
+  name: string;
+  process: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  // Whether the user pointed us at a server (then it must be used) or we are on defaults.
+  const temporalAddressIsExplicit = Boolean(process.env.TEMPORAL_ADDRESS?.trim());
+
+  let temporal: TemporalTarget | undefined;
+  let database: OpenDatabase | undefined;
+  const children: Child[] = [];
+  let shuttingDown: Promise<void> | undefined;
+
+  const shutdown = (reason: string, exitCode: number) => {
+    shuttingDown ??= (async () => {
+      say(`${reason}; stopping API and worker ...`);
+      await Promise.all(children.map((child) => stopChild(child)));
+      if (temporal?.server) {
+        say('Stopping Temporal ...');
+        await temporal.server.stop();
+      }
+      if (database) {
+        say('Stopping the database ...');
+        await database.close();
+      }
+      say('Stopped.');
+      process.exit(exitCode);
+    })();
+    return shuttingDown;
+  };
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      say('Second interrupt: killing everything now.');
+      for (const child of children) child.process.kill('SIGKILL');
+      process.exit(1);
+    }
+    void shutdown(`Received ${signal}`, 0);
+  };
+  // Installed before anything starts: process.exit() (unlike death by signal) runs the exit hooks
+  // that stop a half-started Temporal or PostgreSQL.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    temporal = await ensureTemporal(config, temporalAddressIsExplicit);
+  } catch (error) {
+    say(`Could not start Temporal: ${(error as Error).message}`);
+    await shutdown('Startup failed', 1);
+    return;
+  }
+  if (shuttingDown) return;
+
+  try {
+    database = await openDatabase(config, {
+      info: (message, meta) => say(formatMeta(message, meta)),
+      warn: (message, meta) => say(formatMeta(`warning: ${message}`, meta)),
+    });
+    const applied = await runMigrations(database.knex);
+    say(applied.length > 0 ? `Database migrated (${applied.length} migrations applied).` : 'Database schema up to date.');
+  } catch (error) {
+    say(`Could not open the database: ${(error as Error).message}`);
+    await shutdown('Startup failed', 1);
+    return;
+  }
+  if (shuttingDown) return;
+
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: temporal.address,
+    // Children connect to the server this process owns instead of each starting one.
+    DATABASE_URL: database.url,
+    ...(process.stdout.isTTY && !process.env.LOG_FORMAT && config.nodeEnv === 'development' ? { LOG_FORMAT: 'pretty' } : {}),
+  };
+  for (const [name, entry] of [
+    ['worker', 'workers/main'],
+    ['api', 'api/main'],
+  ] as const) {
+    const child = spawnRole(name, entry, childEnv);
+    children.push(child);
+    void child.exited.then((code) => {
+      if (!shuttingDown) void shutdown(`The ${name} exited (code ${code ?? 'signal'})`, code === 0 ? 0 : 1);
+    });
+  }
+
+  const apiUrl = `http://localhost:${config.api.port}`;
+  const stillStarting = () => Boolean(shuttingDown);
+  const [apiReady, workerReady] = await Promise.all([
+    waitForHttp(`http://127.0.0.1:${config.api.port}/healthz`, 120_000, stillStarting),
+    waitForWorkerPolling(config, temporal.address, 120_000, stillStarting),
+  ]);
+  if (shuttingDown) return;
+  say('');
+  if (apiReady && workerReady) say('P2P Orchestrator is running:');
+  else say(`P2P Orchestrator started, but ${apiReady ? 'the worker is not polling' : 'the API has not answered /healthz'} yet:`);
+  say(`  API          ${apiUrl}`);
+  say(`  API docs     ${apiUrl}/docs`);
+  say(`  Temporal UI  ${temporal.uiUrl ?? '(not started by npm start)'}`);
+  say(`  Temporal     ${temporal.address} (namespace ${config.temporal.namespace})`);
+  say(`  Database     ${redactPassword(database.url)}${database.embedded ? ' (embedded)' : ''}`);
+  if (config.api.keys.length === 0) say('  No API_KEYS configured: see the README for setting keys per role.');
+  say('Press Ctrl-C to stop.');
+}
+
+interface TemporalTarget {
+  address: string;
+  uiUrl?: string;
+  server?: RunningDevServer;
+}
+
+async function ensureTemporal(config: AppConfig, explicit: boolean): Promise<TemporalTarget> {
+  const address = config.temporal.address;
+  if (await isTemporalReachable(address)) {
+    say(`Using the Temporal server already running at ${address}.`);
+    const connection = await connectClient(config);
+    try {
+      const added = await ensureSearchAttributes(connection, config.temporal.namespace);
+      if (added.length > 0) say(`Registered search attributes: ${added.join(', ')}.`);
+    } finally {
+      await connection.close();
+    }
+    return { address };
+  }
+  const [host, portText] = splitHostPort(address);
+  if (explicit && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
+    throw new Error(`TEMPORAL_ADDRESS=${address} is not reachable (and is not a local address to start a dev server on)`);
+  }
+  const dbFile = path.join(config.dataDir, 'temporal.db');
+  const shownDbFile = dbFile.startsWith(projectRoot + path.sep) ? path.relative(projectRoot, dbFile) : dbFile;
+  say(`Starting the Temporal dev server on ${address} (state in ${shownDbFile}) ...`);
+  const server = await startDevServer({
+    port: Number(portText ?? 7233),
+    uiPort: config.temporal.uiPort,
+    dbFile,
+    namespace: config.temporal.namespace,
+    log: prefixed('[temporal] '),
+  });
+  return { address: server.address, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}), server };
+}
+
+function splitHostPort(address: string): [string, string | undefined] {
+  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(address);
+  return match ? [match[1]!, match[2]] : [address, undefined];
+}
+
+/** Runs a role under tsx from the source tree, or as plain node from the compiled dist. */
+function spawnRole(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
+  const compiled = path.extname(__filename) === '.js';
+  const args = compiled
+    ? [path.join(projectRoot, 'dist', `${entry}.js`)]
+    : ['--import', 'tsx', path.join(projectRoot, `${entry}.ts`)];
+  const child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const write = prefixed(`[${name}] `);
+  for (const stream of [child.stdout, child.stderr]) readline.createInterface({ input: stream }).on('line', write);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { name, process: child, exited };
+}
+
+/** SIGTERM lets the worker drain in-flight tasks; SIGKILL only if it takes unreasonably long. */
+async function stopChild(child: Child): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const forceKill = setTimeout(() => {
+    say(`${child.name} did not stop within ${CHILD_STOP_TIMEOUT_MS / 1000}s; killing it.`);
+    child.process.kill('SIGKILL');
+  }, CHILD_STOP_TIMEOUT_MS);
+  child.process.kill('SIGTERM');
+  await child.exited;
+  clearTimeout(forceKill);
+}
+
+async function waitForHttp(url: string, timeoutMs: number, abandoned: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !abandoned()) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+      if (response.ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+/** The worker is ready once Temporal sees it polling the task queue for workflow tasks. */
+async function waitForWorkerPolling(config: AppConfig, address: string, timeoutMs: number, abandoned: () => boolean) {
+  const connection = await connectClient({ temporal: { ...config.temporal, address } });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && !abandoned()) {
+      const { pollers } = await connection.workflowService.describeTaskQueue({
+        namespace: config.temporal.namespace,
+        taskQueue: { name: config.temporal.taskQueue },
+        taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+      });
+      if ((pollers ?? []).length > 0) return true;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return false;
+  } finally {
+    await connection.close();
+  }
+}
+
+function formatMeta(message: string, meta?: Record<string, unknown>): string {
+  const details = meta && Object.keys(meta).length > 0 ? ` ${JSON.stringify(meta)}` : '';
+  return `${message}${details}`;
+}
+
+function redactPassword(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+main().catch((error: unknown) => {
+  say(`Failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import { Connection } from '@temporalio/client';
+import type { ConnectionOptions, TLSConfig } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnectionOptions } from '@temporalio/worker';
+import type { AppConfig } from './env';
+
+export interface RetryOptions {
+  /** Total attempts including the first. */
+  attempts?: number;
+  /** Delay before the second attempt; doubles up to maxDelayMs. */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** Told about each failed attempt that will be retried. */
+  onRetry?: (attempt: number, error: Error, nextDelayMs: number) => void;
+}
+
+/** TLS as the SDK wants it, read from the files named in config (undefined when TLS is off). */
+export function temporalTls(config: Pick<AppConfig, 'temporal'>): TLSConfig | undefined {
+  const tls = config.temporal.tls;
+  if (!tls) return undefined;
+  return {
+    ...(tls.certPath && tls.keyPath
+      ? { clientCertPair: { crt: fs.readFileSync(tls.certPath), key: fs.readFileSync(tls.keyPath) } }
+      : {}),
+    ...(tls.caPath ? { serverRootCACertificate: fs.readFileSync(tls.caPath) } : {}),
+    ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
+  };
+}
+
+export function clientConnectionOptions(config: Pick<AppConfig, 'temporal'>): ConnectionOptions {
+  const tls = temporalTls(config);
+  return {
+    address: config.temporal.address,
+    ...(tls ? { tls } : {}),
+    ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
+  };
+}
+
+export function workerConnectionOptions(config: Pick<AppConfig, 'temporal'>): NativeConnectionOptions {
+  const tls = temporalTls(config);
+  return {
+    address: config.temporal.address,
+    ...(tls ? { tls } : {}),
+    ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
+  };
+}
+
+/**
+ * Retries a connection attempt a bounded number of times: processes often start alongside the
+ * Temporal server (docker compose, npm start), and should wait for it briefly rather than crash,
+ * but never hang forever on a wrong address.
+ */
+export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const attempts = options.attempts ?? 10;
+  const maxDelayMs = options.maxDelayMs ?? 5_000;
+  let delayMs = options.initialDelayMs ?? 250;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      options.onRetry?.(attempt, error as Error, delayMs);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      delayMs = Math.min(delayMs * 2, maxDelayMs);
+    }
+  }
+}
+
+/** Client-side connection (API, scripts). */
+export function connectClient(config: Pick<AppConfig, 'temporal'>, retry?: RetryOptions): Promise<Connection> {
+  const options = clientConnectionOptions(config);
+  return withRetry(() => Connection.connect(options), retry);
+}
+
+/** Worker-side (Rust core) connection. Install the Runtime (logging.ts) before calling this. */
+export function connectWorker(config: Pick<AppConfig, 'temporal'>, retry?: RetryOptions): Promise<NativeConnection> {
+  const options = workerConnectionOptions(config);
+  return withRetry(() => NativeConnection.connect(options), retry);
+}

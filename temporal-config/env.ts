@@ -1,0 +1,362 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { msToNumber } from '@temporalio/common/lib/time';
+
+export type Role = 'procurement' | 'supplier' | 'warehouse' | 'finance' | 'operator';
+export const ROLES: readonly Role[] = ['procurement', 'supplier', 'warehouse', 'finance', 'operator'];
+
+export interface ApiKey {
+  key: string;
+  role: Role;
+  supplierId?: string;
+}
+
+export interface TemporalTlsConfig {
+  certPath?: string;
+  keyPath?: string;
+  caPath?: string;
+  serverName?: string;
+}
+
+export interface AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  logLevel: string;
+  /** LOG_FORMAT: 'json' (one object per line) or 'pretty'; default pretty only in development on a terminal. */
+  logFormat: 'json' | 'pretty';
+  dataDir: string;
+  api: {
+    port: number;
+    host: string;
+    bodyLimit: string;
+    rateLimit: { windowMs: number; max: number };
+    keys: ApiKey[];
+  };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: 'procure-to-pay';
+    uiPort: number;
+    tls?: TemporalTlsConfig;
+    apiKey?: string;
+    workflowBundlePath?: string;
+  };
+  database: { url?: string; embeddedPort: number; poolMax: number };
+  policy: {
+    ackSla: string;
+    ackReminder: string;
+    lateDeliveryGrace: string;
+    exceptionSla: string;
+    captureDiscounts: boolean;
+  };
+  accountsPayable: { adapter: 'builtin' | 'http'; url?: string; token?: string };
+  portal: { webhookTimeoutMs: number };
+  outbox: { relayIntervalMs: number; subscriberUrls: string[]; signingSecret?: string };
+}
+
+export const TASK_QUEUE = 'procure-to-pay' as const;
+
+/**
+ * The directory holding package.json. Resolved by walking up rather than a fixed `..` because this
+ * file runs both from the source tree (tsx) and from `dist/temporal-config` (compiled).
+ */
+export const projectRoot: string = findProjectRoot(__dirname);
+
+function findProjectRoot(startDir: string): string {
+  let dir = startDir;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(startDir, '..');
+    dir = parent;
+  }
+}
+
+const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+
+/** Empty strings count as "not set", so `FOO=` in a .env file falls back to the default. */
+const optionalString = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === undefined || value === '' ? undefined : value));
+
+function integerSetting(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return optionalString.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      ctx.addIssue({ code: 'custom', message: `expected an integer between ${min} and ${max}, got "${value}"` });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}
+
+const port = (fallback: number) => integerSetting(fallback, 1, 65535);
+const positiveInt = (fallback: number) => integerSetting(fallback, 1);
+
+/** `fallback` undefined keeps "not set" distinguishable from an explicit false. */
+function booleanFlag<Fallback extends boolean | undefined>(fallback: Fallback) {
+  return optionalString.transform((value, ctx): boolean | Fallback => {
+    if (value === undefined) return fallback;
+    const normalised = value.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
+    if (['false', '0', 'no', 'off'].includes(normalised)) return false;
+    ctx.addIssue({ code: 'custom', message: `expected true or false, got "${value}"` });
+    return z.NEVER;
+  });
+}
+
+/**
+ * Policy durations are handed to Temporal timers as strings, so they must parse with the same
+ * `ms`-style grammar Temporal uses. A unit is required: a bare "48" would silently mean 48 ms.
+ */
+const duration = (fallback: string) =>
+  optionalString.transform((value, ctx) => {
+    const text = value ?? fallback;
+    let millis: number;
+    try {
+      millis = /[a-z]\s*$/i.test(text) ? msToNumber(text as Parameters<typeof msToNumber>[0]) : Number.NaN;
+    } catch {
+      millis = Number.NaN;
+    }
+    if (!Number.isFinite(millis) || millis <= 0) {
+      ctx.addIssue({ code: 'custom', message: `expected a positive duration with a unit like "48h", "2d" or "30m", got "${text}"` });
+      return z.NEVER;
+    }
+    return text;
+  });
+
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+export class ApiKeyFormatError extends Error {}
+
+/**
+ * Parses `API_KEYS`: comma-separated `key:role` or `key:supplier:<supplierId>` entries.
+ * Throws ApiKeyFormatError naming every bad entry (never echoing the key itself).
+ */
+export function parseApiKeys(value: string | undefined): ApiKey[] {
+  if (value === undefined || value.trim() === '') return [];
+  const keys: ApiKey[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .forEach((entry, index) => {
+      const [key, role, supplierId, ...rest] = entry.split(':').map((part) => part.trim());
+      const position = `entry ${index + 1}`;
+      if (!key || !role) {
+        problems.push(`${position}: expected key:role or key:supplier:<supplierId>`);
+        return;
+      }
+      if (!ROLES.includes(role as Role)) {
+        problems.push(`${position}: unknown role "${role}" (expected one of ${ROLES.join(', ')})`);
+        return;
+      }
+      if (rest.length > 0) {
+        problems.push(`${position}: too many ":"-separated parts`);
+        return;
+      }
+      if (role === 'supplier' && !supplierId) {
+        problems.push(`${position}: supplier keys must be bound to a supplier, as key:supplier:<supplierId>`);
+        return;
+      }
+      if (role !== 'supplier' && supplierId !== undefined) {
+        problems.push(`${position}: only supplier keys take a supplierId`);
+        return;
+      }
+      if (seen.has(key)) {
+        problems.push(`${position}: the same key is configured twice`);
+        return;
+      }
+      seen.add(key);
+      keys.push(role === 'supplier' ? { key, role, supplierId } : { key, role: role as Role });
+    });
+  if (problems.length > 0) throw new ApiKeyFormatError(problems.join('; '));
+  return keys;
+}
+
+const apiKeys = optionalString.transform((value, ctx) => {
+  try {
+    return parseApiKeys(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const urlList = optionalString.transform((value, ctx) => {
+  const urls = (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const url of urls) {
+    if (!httpUrl.safeParse(url).success) ctx.addIssue({ code: 'custom', message: `"${url}" is not an http(s) URL` });
+  }
+  return urls;
+});
+
+/** Keys are the environment variable names, so an issue path names the variable to fix. */
+const environmentSchema = z.object({
+    NODE_ENV: optionalString.pipe(z.enum(['development', 'production', 'test']).default('development')),
+    LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).default('info')),
+    LOG_FORMAT: optionalString.pipe(z.enum(['json', 'pretty']).optional()),
+    DATA_DIR: optionalString,
+    PORT: port(3000),
+    HOST: optionalString.pipe(z.string().default('0.0.0.0')),
+    API_BODY_LIMIT: optionalString.pipe(
+      z
+        .string()
+        .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)$/i, 'expected a size like "1mb" or "512kb"')
+        .default('1mb'),
+    ),
+    API_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
+    API_RATE_LIMIT_MAX: positiveInt(600),
+    API_KEYS: apiKeys,
+    TEMPORAL_ADDRESS: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[^\s:/]+(:\d{1,5})?$|^\[[0-9a-f:]+\](:\d{1,5})?$/i, 'expected host:port, e.g. 127.0.0.1:7233')
+        .default('127.0.0.1:7233'),
+    ),
+    TEMPORAL_NAMESPACE: optionalString.pipe(z.string().default('default')),
+    TEMPORAL_UI_PORT: port(8233),
+    TEMPORAL_TLS: booleanFlag(undefined),
+    TEMPORAL_TLS_CERT: optionalString,
+    TEMPORAL_TLS_KEY: optionalString,
+    TEMPORAL_TLS_CA: optionalString,
+    TEMPORAL_TLS_SERVER_NAME: optionalString,
+    TEMPORAL_API_KEY: optionalString,
+    WORKFLOW_BUNDLE_PATH: optionalString,
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+        .optional(),
+    ),
+    EMBEDDED_PG_PORT: port(54329),
+    DATABASE_POOL_MAX: positiveInt(10),
+    ACK_SLA: duration('48h'),
+    ACK_REMINDER: duration('24h'),
+    LATE_DELIVERY_GRACE: duration('24h'),
+    EXCEPTION_SLA: duration('72h'),
+    CAPTURE_DISCOUNTS: booleanFlag(true),
+    AP_ADAPTER: optionalString.pipe(z.enum(['builtin', 'http']).default('builtin')),
+    AP_HTTP_URL: optionalString.pipe(httpUrl.optional()),
+    AP_HTTP_TOKEN: optionalString,
+    WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+    OUTBOX_RELAY_INTERVAL_MS: positiveInt(1_000),
+    EVENT_SUBSCRIBER_URLS: urlList,
+    EVENT_SIGNING_SECRET: optionalString,
+  });
+
+/** Every environment variable loadConfig reads (deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
+/**
+ * Rules spanning several variables. Checked on the raw environment, separately from the schema,
+ * so they are reported together with per-variable problems instead of only after those are fixed.
+ */
+function combinationProblems(env: NodeJS.ProcessEnv): string[] {
+  const set = (name: string) => (env[name]?.trim() ?? '') !== '';
+  const problems: string[] = [];
+  if (env.AP_ADAPTER?.trim() === 'http' && !set('AP_HTTP_URL')) problems.push('AP_HTTP_URL: required when AP_ADAPTER=http');
+  if (set('TEMPORAL_TLS_CERT') !== set('TEMPORAL_TLS_KEY')) {
+    const missing = set('TEMPORAL_TLS_CERT') ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT';
+    problems.push(`${missing}: client certificate and key must be set together`);
+  }
+  for (const name of ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA']) {
+    const file = env[name]?.trim();
+    if (file && !fs.existsSync(file)) problems.push(`${name}: file not found: ${file}`);
+  }
+  return problems;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the whole configuration once. Everything else receives the AppConfig;
+ * nothing else reads process.env.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = environmentSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
+    ...combinationProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  const tlsFilesOrName = Boolean(e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_CA || e.TEMPORAL_TLS_SERVER_NAME);
+  // Temporal Cloud API keys only work over TLS, so an API key turns TLS on unless explicitly disabled.
+  const tlsEnabled = e.TEMPORAL_TLS ?? (tlsFilesOrName || Boolean(e.TEMPORAL_API_KEY));
+  const tls: TemporalTlsConfig | undefined = tlsEnabled
+    ? stripUndefined({
+        certPath: e.TEMPORAL_TLS_CERT,
+        keyPath: e.TEMPORAL_TLS_KEY,
+        caPath: e.TEMPORAL_TLS_CA,
+        serverName: e.TEMPORAL_TLS_SERVER_NAME,
+      })
+    : undefined;
+
+  return {
+    nodeEnv: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true ? 'pretty' : 'json'),
+    dataDir: path.resolve(projectRoot, e.DATA_DIR ?? '.data'),
+    api: {
+      port: e.PORT,
+      host: e.HOST,
+      bodyLimit: e.API_BODY_LIMIT,
+      rateLimit: { windowMs: e.API_RATE_LIMIT_WINDOW_MS, max: e.API_RATE_LIMIT_MAX },
+      keys: e.API_KEYS,
+    },
+    temporal: stripUndefined({
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: TASK_QUEUE,
+      uiPort: e.TEMPORAL_UI_PORT,
+      tls,
+      apiKey: e.TEMPORAL_API_KEY,
+      workflowBundlePath: e.WORKFLOW_BUNDLE_PATH ? path.resolve(projectRoot, e.WORKFLOW_BUNDLE_PATH) : undefined,
+    }),
+    database: stripUndefined({ url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT, poolMax: e.DATABASE_POOL_MAX }),
+    policy: {
+      ackSla: e.ACK_SLA,
+      ackReminder: e.ACK_REMINDER,
+      lateDeliveryGrace: e.LATE_DELIVERY_GRACE,
+      exceptionSla: e.EXCEPTION_SLA,
+      captureDiscounts: e.CAPTURE_DISCOUNTS,
+    },
+    accountsPayable: stripUndefined({ adapter: e.AP_ADAPTER, url: e.AP_HTTP_URL, token: e.AP_HTTP_TOKEN }),
+    portal: { webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    outbox: stripUndefined({
+      relayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
+      subscriberUrls: e.EVENT_SUBSCRIBER_URLS,
+      signingSecret: e.EVENT_SIGNING_SECRET,
+    }),
+  };
+}
+
+/**
+ * The API must not run in production open to anyone: without keys every request would be
+ * rejected (or, worse, a later change could default to allowing it).
+ */
+export function assertProductionReady(config: AppConfig): void {
+  if (config.nodeEnv === 'production' && config.api.keys.length === 0) {
+    throw new ConfigError(['API_KEYS: required when NODE_ENV=production (comma-separated key:role entries)']);
+  }
+}
+
+/** Drops undefined-valued optional properties so configs compare and print cleanly. */
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+}

@@ -1,0 +1,225 @@
+/**
+ * Small builders for the adapter tests: a purchase order as the workflow would hand it to the ERP
+ * (a PoView after some event), the documents a supplier or warehouse sends, and the business event
+ * records that carry them. Plain data, built the way the domain would, without running a workflow.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import winston from 'winston';
+import type { BusinessEventRecord } from '../../activities/ports';
+import { KnexErp } from '../../activities/erp/knex-erp';
+import { cmp, formatQuantity, lineAmount, round2, sum } from '../../workflows/domain/money';
+import type { Actor, InvoiceState, JournalEntry, MatchResult, PoLine, PoView } from '../../workflows/domain/state';
+
+export const quietLogger = winston.createLogger({ silent: true });
+
+export const buyer: Actor = { role: 'procurement', id: 'procurement#test' };
+export const warehouse: Actor = { role: 'warehouse', id: 'warehouse#test' };
+export const supplierActor = (supplierId: string): Actor => ({ role: 'supplier', id: `supplier:${supplierId}`, supplierId });
+
+let clock = Date.parse('2026-11-02T09:00:00.000Z');
+/** Strictly increasing instants, so the read model's "newer wins" rule sees events in order. */
+export function nextInstant(): string {
+  clock += 1000;
+  return new Date(clock).toISOString();
+}
+
+export async function createSupplier(erp: KnexErp, supplierId: string, extra: { webhookUrl?: string; webhookSecret?: string } = {}) {
+  return erp.upsertSupplier(supplierId, { name: `${supplierId} Industrial Supply`, currency: 'USD', ...extra });
+}
+
+export interface LineSpec {
+  lineNo: number;
+  sku: string;
+  quantity: string;
+  unitPrice: string;
+  kind?: 'goods' | 'service';
+}
+
+/** A PO just issued: nothing confirmed, shipped, received or invoiced yet. */
+export function issuedPurchaseOrder(spec: { poNumber: string; supplierId: string; lines?: LineSpec[]; createdAt?: string; buyer?: string }): PoView {
+  const lines: PoLine[] = (spec.lines ?? [{ lineNo: 1, sku: 'BOLT-M8', quantity: '100', unitPrice: '10.00' }]).map((line) => ({
+    lineNo: line.lineNo,
+    sku: line.sku,
+    kind: line.kind ?? 'goods',
+    uom: 'EA',
+    quantity: line.quantity,
+    unitPrice: line.unitPrice,
+    confirmedQuantity: '0',
+    agreedUnitPrice: line.unitPrice,
+    shippedQuantity: '0',
+    receivedQuantity: '0',
+    rejectedQuantity: '0',
+    invoicedQuantity: '0',
+    paidQuantity: '0',
+    cancelled: false,
+  }));
+  const createdAt = spec.createdAt ?? nextInstant();
+  return {
+    poNumber: spec.poNumber,
+    supplierId: spec.supplierId,
+    currency: 'USD',
+    ...(spec.buyer === undefined ? {} : { buyer: spec.buyer }),
+    requestHash: `hash-${spec.poNumber}`,
+    createdAt,
+    policy: {
+      paymentTerms: { netDays: 30 },
+      tolerances: { qtyOverPct: '0', priceVariancePct: '0.02', priceVarianceAbs: '0.00', totalVarianceAbs: '0.05' },
+      slas: { ackSla: '48h', ackReminder: '24h', lateDeliveryGrace: '24h', exceptionSla: '72h' },
+      captureDiscounts: true,
+    },
+    awaitingAcknowledgement: true,
+    acknowledgement: null,
+    pendingChanges: null,
+    cancelled: null,
+    closedAt: null,
+    lines,
+    asns: [],
+    receipts: [],
+    invoices: [],
+    creditMemos: [],
+    exceptions: [],
+    changeOrders: [],
+    timeline: [{ at: createdAt, type: 'po.issued', actor: buyer.id }],
+    reminders: {},
+    status: 'issued',
+    total: round2(sum(lines.map((line) => lineAmount(line.quantity, line.unitPrice)))),
+    hasOpenException: false,
+  };
+}
+
+/** The PO after a goods receipt of the given accepted quantities at MAIN. */
+export function withReceipt(po: PoView, receiptNumber: string, received: Record<number, string>, at = nextInstant()): PoView {
+  const lines = po.lines.map((line) =>
+    received[line.lineNo] === undefined
+      ? line
+      : { ...line, receivedQuantity: formatQuantity(sum([line.receivedQuantity, received[line.lineNo]!])) },
+  );
+  const fullyReceived = lines.every((line) => cmp(line.receivedQuantity, line.quantity) >= 0);
+  return {
+    ...po,
+    lines,
+    receipts: [
+      ...po.receipts,
+      {
+        receiptNumber,
+        location: 'MAIN',
+        lines: Object.entries(received).map(([lineNo, quantity]) => ({ lineNo: Number(lineNo), quantityReceived: quantity, quantityRejected: '0' })),
+        bodyHash: `hash-${receiptNumber}`,
+        receivedAt: at,
+        by: warehouse,
+      },
+    ],
+    status: fullyReceived ? 'received' : 'partially_received',
+    timeline: [...po.timeline, { at, type: 'goods.received', actor: warehouse.id }],
+  };
+}
+
+export function matched(at: string): MatchResult {
+  return { status: 'matched', reasons: [], lines: [{ lineNo: 1, status: 'matched', reasons: [] }], matchedAt: at };
+}
+
+/** An invoice at 3 % over the PO price on line 1: held with PRICE_VARIANCE. */
+export function priceVariance(at: string): MatchResult {
+  return {
+    status: 'exception',
+    reasons: [],
+    lines: [
+      {
+        lineNo: 1,
+        status: 'exception',
+        reasons: [{ code: 'PRICE_VARIANCE', message: 'Unit price 10.30 differs from agreed 10.00', expected: '10.00', actual: '10.30', tolerance: '0.20' }],
+      },
+    ],
+    matchedAt: at,
+  };
+}
+
+export function withInvoice(
+  po: PoView,
+  invoice: { invoiceNumber: string; quantity: string; unitPrice: string; bodyHash?: string; match?: MatchResult; at?: string },
+): PoView {
+  const at = invoice.at ?? nextInstant();
+  const match = invoice.match ?? matched(at);
+  const total = lineAmount(invoice.quantity, invoice.unitPrice);
+  const state: InvoiceState = {
+    invoiceNumber: invoice.invoiceNumber,
+    invoiceDate: '2026-11-05',
+    currency: po.currency,
+    lines: [{ lineNo: 1, quantity: invoice.quantity, unitPrice: invoice.unitPrice }],
+    freight: '0',
+    tax: '0',
+    total,
+    bodyHash: invoice.bodyHash ?? `hash-${invoice.invoiceNumber}-${total}`,
+    submittedAt: at,
+    submittedBy: supplierActor(po.supplierId),
+    status: match.status === 'exception' ? 'exception' : match.status === 'pending_receipt' ? 'pending_receipt' : 'approved',
+    match,
+    creditedTotal: '0',
+    payment: null,
+  };
+  return {
+    ...po,
+    invoices: [...po.invoices, state],
+    hasOpenException: po.hasOpenException || match.status === 'exception',
+    timeline: [...po.timeline, { at, type: 'invoice.received', actor: state.submittedBy.id }],
+  };
+}
+
+/** Goods receipt posting: Inventory debit, GRNI credit. */
+export function receiptJournal(amount: string): JournalEntry {
+  return {
+    description: 'Goods receipt',
+    currency: 'USD',
+    lines: [
+      { account: 'INVENTORY', debit: amount, credit: '0.00' },
+      { account: 'GRNI', debit: '0.00', credit: amount },
+    ],
+  };
+}
+
+/** The record the workflow would hand to the ERP for an event; the key is unique unless given. */
+export function businessEvent(
+  po: PoView,
+  event: Partial<Omit<BusinessEventRecord, 'po'>> & { type: string },
+): BusinessEventRecord {
+  const at = event.at ?? po.timeline[po.timeline.length - 1]?.at ?? nextInstant();
+  return {
+    idempotencyKey: event.idempotencyKey ?? `purchase-order:${po.poNumber}/${event.type}/${randomUUID()}`,
+    eventId: event.eventId ?? randomUUID(),
+    workflowId: `purchase-order:${po.poNumber}`,
+    poNumber: po.poNumber,
+    supplierId: po.supplierId,
+    type: event.type,
+    at,
+    actor: event.actor ?? buyer,
+    payload: event.payload ?? { version: 1, poNumber: po.poNumber, status: po.status },
+    po,
+    ...(event.document === undefined ? {} : { document: event.document }),
+    ...(event.journal === undefined ? {} : { journal: event.journal }),
+    ...(event.inventory === undefined ? {} : { inventory: event.inventory }),
+  };
+}
+
+/** Row counts of the tables one business event writes to: to prove all-or-nothing. */
+export async function eventFootprint(knex: Knex): Promise<Record<string, number>> {
+  const tables = [
+    'business_event_keys',
+    'purchase_orders',
+    'purchase_order_lines',
+    'goods_receipts',
+    'goods_receipt_lines',
+    'invoices',
+    'journal_entries',
+    'journal_lines',
+    'inventory_movements',
+    'inventory_on_hand',
+    'outbox',
+  ];
+  const counts: Record<string, number> = {};
+  for (const table of tables) {
+    const [row] = await knex(table).count<{ count: string }[]>({ count: '*' });
+    counts[table] = Number(row!.count);
+  }
+  return counts;
+}

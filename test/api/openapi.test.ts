@@ -1,0 +1,119 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { validate } from '@readme/openapi-parser';
+import { openApiDocument } from '../../api/openapi';
+import { openApiValidator, startApi } from './api-harness';
+import type { ApiUnderTest } from './api-harness';
+
+/** SPEC §7, every row: the document must describe each of them. */
+const SPEC_ENDPOINTS: [string, string][] = [
+  ['put', '/v1/suppliers/{supplierId}'],
+  ['get', '/v1/suppliers/{supplierId}'],
+  ['post', '/v1/purchase-orders'],
+  ['get', '/v1/purchase-orders'],
+  ['get', '/v1/purchase-orders/{poNumber}'],
+  ['post', '/v1/purchase-orders/{poNumber}/acknowledgement'],
+  ['post', '/v1/purchase-orders/{poNumber}/change-decision'],
+  ['post', '/v1/purchase-orders/{poNumber}/changes'],
+  ['post', '/v1/purchase-orders/{poNumber}/cancel'],
+  ['post', '/v1/purchase-orders/{poNumber}/asns'],
+  ['post', '/v1/purchase-orders/{poNumber}/receipts'],
+  ['post', '/v1/purchase-orders/{poNumber}/invoices'],
+  ['post', '/v1/purchase-orders/{poNumber}/credit-memos'],
+  ['post', '/v1/purchase-orders/{poNumber}/invoices/{invoiceNumber}/resolution'],
+  ['post', '/v1/purchase-orders/{poNumber}/invoices/{invoiceNumber}/payment-status'],
+  ['get', '/v1/kpis'],
+  ['get', '/healthz'],
+  ['get', '/readyz'],
+  ['get', '/metrics'],
+];
+
+type Operation = {
+  security?: unknown[];
+  requestBody?: { content: Record<string, { example?: unknown }> };
+  responses: Record<string, { content?: Record<string, { example?: unknown }> }>;
+};
+
+describe('OpenAPI 3.1 document', () => {
+  let api: ApiUnderTest;
+  let served: any;
+
+  before(async () => {
+    api = await startApi();
+    served = (await api.request('GET', '/v1/openapi.json')).body;
+  });
+  after(async () => {
+    await api.close();
+  });
+
+  it('is a valid OpenAPI 3.1 document according to a standard validator', async () => {
+    assert.equal(served.openapi, '3.1.0');
+    const result = await validate(structuredClone(served));
+    assert.equal(result.valid, true, JSON.stringify(result));
+    assert.deepEqual(served, JSON.parse(JSON.stringify(openApiDocument())));
+  });
+
+  it('describes every endpoint of SPEC §7 with bearer security, problem+json errors and an example', () => {
+    assert.deepEqual(served.components.securitySchemes.bearerAuth, {
+      type: 'http',
+      scheme: 'bearer',
+      description: served.components.securitySchemes.bearerAuth.description,
+    });
+    for (const [method, path] of SPEC_ENDPOINTS) {
+      const operation = served.paths[path]?.[method] as Operation | undefined;
+      assert.ok(operation, `${method.toUpperCase()} ${path} missing`);
+      const isPublic = ['/healthz', '/readyz', '/metrics'].includes(path);
+      if (isPublic) assert.deepEqual(operation.security, []);
+      else {
+        assert.equal(operation.security, undefined, 'inherits the document-wide bearer security');
+        assert.ok(operation.responses['401']?.content?.['application/problem+json'], `${path} documents 401 problem+json`);
+      }
+      if (method !== 'get') {
+        const request = operation.requestBody?.content['application/json'];
+        assert.ok(request?.example, `${method} ${path} has a request example`);
+      }
+      const success = Object.entries(operation.responses).find(([status]) => status.startsWith('2'));
+      assert.ok(success, `${path} has a success response`);
+      const media = Object.values(success[1].content ?? {})[0];
+      assert.ok(media?.example !== undefined, `${method} ${path} has a response example`);
+    }
+  });
+
+  it('has examples that satisfy its own request and response schemas', () => {
+    const validator = openApiValidator(served);
+    for (const [method, path] of SPEC_ENDPOINTS) {
+      const operation = served.paths[path][method] as Operation;
+      const requestExample = operation.requestBody?.content['application/json']?.example;
+      if (requestExample !== undefined) {
+        assert.equal(validator.requestBody(method, path, requestExample), null, `request example of ${method} ${path}`);
+      }
+      for (const [status, response] of Object.entries(operation.responses)) {
+        for (const [mediaType, content] of Object.entries(response.content ?? {})) {
+          if (content.example === undefined || mediaType === 'text/plain') continue;
+          assert.equal(validator.response(method, path, Number(status), mediaType, content.example), null, `${status} example of ${method} ${path}`);
+        }
+      }
+    }
+  });
+
+  it('generates request schemas from the shared zod schemas (what the API accepts, the workflow accepts)', () => {
+    const schemas = served.components.schemas;
+    for (const id of ['CreatePurchaseOrder', 'Acknowledgement', 'AdvanceShipNotice', 'GoodsReceipt', 'Invoice', 'CreditMemo', 'InvoiceResolution', 'PaymentStatusReport', 'SupplierInput', 'Problem', 'PurchaseOrder']) {
+      assert.ok(schemas[id], `component ${id}`);
+    }
+    assert.deepEqual(schemas.Invoice.required.sort(), ['currency', 'invoiceDate', 'invoiceNumber', 'lines', 'total']);
+    assert.equal(schemas.Invoice.additionalProperties, false);
+  });
+
+  it('renders the docs offline from locally served Swagger UI assets', async () => {
+    const page = await api.request('GET', '/docs');
+    assert.equal(page.status, 200);
+    assert.match(page.text, /swagger-ui-bundle\.js/);
+    assert.doesNotMatch(page.text, /https?:\/\//, 'no asset from the internet');
+    for (const asset of ['/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css', '/docs/p2p-initializer.js', '/docs/swagger-ui-standalone-preset.js']) {
+      const response = await api.request('GET', asset);
+      assert.equal(response.status, 200, asset);
+    }
+    assert.match((await api.request('GET', '/docs/p2p-initializer.js')).text, /\/v1\/openapi\.json/);
+  });
+});

@@ -1,0 +1,519 @@
+/**
+ * The API in front of the real purchase order workflow: a worker running the workflow code and
+ * the real activities in-process, a real Temporal dev server (own namespace), a real PostgreSQL
+ * database. Scenarios a buyer, a supplier, a warehouse clerk and an AP clerk would recognise.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import fc from 'fast-check';
+import winston from 'winston';
+import { toApiError } from '../../api/errors';
+import { openApiDocument } from '../../api/openapi';
+import { PurchaseOrderGateway } from '../../api/routes/purchase-orders';
+import { CreatePurchaseOrder } from '../../workflows/domain/schemas';
+import { WORKFLOW_TYPE, cancel, workflowId } from '../../workflows/purchase-order/definitions';
+import { loadConfig } from '../../temporal-config/env';
+import { startWorker } from '../../workers/main';
+import type { RunningWorker } from '../../workers/main';
+import { createTestDatabase } from '../helpers/database';
+import type { TestDatabase } from '../helpers/database';
+import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
+import { ALL_KEYS, API_KEYS_ENV, openApiValidator, problemShape, startApi } from './api-harness';
+import type { ApiResponse, ApiUnderTest, KeyName } from './api-harness';
+
+const po = (poNumber: string, supplierId = 'ACME', quantity = '10', unitPrice = '12.50') => ({
+  poNumber,
+  supplierId,
+  currency: 'USD',
+  buyer: 'jane.buyer@distributor.example',
+  lines: [{ lineNo: 1, sku: 'BOLT-M8', description: 'Hex bolt M8x40', quantity, unitPrice, requestedDate: '2026-12-10' }],
+});
+
+interface WriteEndpoint {
+  name: string;
+  path: (poNumber: string) => string;
+  template: string;
+  roles: KeyName[];
+}
+
+const WRITE_ENDPOINTS: WriteEndpoint[] = [
+  { name: 'acknowledgement', path: (n) => `/v1/purchase-orders/${n}/acknowledgement`, template: '/v1/purchase-orders/{poNumber}/acknowledgement', roles: ['acme', 'globex'] },
+  { name: 'change-decision', path: (n) => `/v1/purchase-orders/${n}/change-decision`, template: '/v1/purchase-orders/{poNumber}/change-decision', roles: ['procurement'] },
+  { name: 'changes', path: (n) => `/v1/purchase-orders/${n}/changes`, template: '/v1/purchase-orders/{poNumber}/changes', roles: ['procurement'] },
+  { name: 'cancel', path: (n) => `/v1/purchase-orders/${n}/cancel`, template: '/v1/purchase-orders/{poNumber}/cancel', roles: ['procurement'] },
+  { name: 'asns', path: (n) => `/v1/purchase-orders/${n}/asns`, template: '/v1/purchase-orders/{poNumber}/asns', roles: ['acme', 'globex'] },
+  { name: 'receipts', path: (n) => `/v1/purchase-orders/${n}/receipts`, template: '/v1/purchase-orders/{poNumber}/receipts', roles: ['warehouse'] },
+  { name: 'invoices', path: (n) => `/v1/purchase-orders/${n}/invoices`, template: '/v1/purchase-orders/{poNumber}/invoices', roles: ['acme', 'globex', 'finance'] },
+  { name: 'credit-memos', path: (n) => `/v1/purchase-orders/${n}/credit-memos`, template: '/v1/purchase-orders/{poNumber}/credit-memos', roles: ['acme', 'globex', 'finance'] },
+  {
+    name: 'resolution',
+    path: (n) => `/v1/purchase-orders/${n}/invoices/INV-1/resolution`,
+    template: '/v1/purchase-orders/{poNumber}/invoices/{invoiceNumber}/resolution',
+    roles: ['finance'],
+  },
+  {
+    name: 'payment-status',
+    path: (n) => `/v1/purchase-orders/${n}/invoices/INV-1/payment-status`,
+    template: '/v1/purchase-orders/{poNumber}/invoices/{invoiceNumber}/payment-status',
+    roles: ['finance'],
+  },
+];
+
+describe('purchase orders through the API, on the real workflow', { timeout: 300_000 }, () => {
+  let database: TestDatabase;
+  let worker: RunningWorker;
+  let client: Client;
+  let api: ApiUnderTest;
+  const validator = openApiValidator(JSON.parse(JSON.stringify(openApiDocument())) as object);
+
+  /** Asserts the response is what the OpenAPI document promises for this operation and status. */
+  function conforms(method: string, template: string, response: ApiResponse): void {
+    const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!;
+    const error = validator.response(method, template, response.status, mediaType, response.body);
+    assert.equal(error, null, `${method} ${template} ${response.status} does not match the OpenAPI document: ${error}\n${response.text.slice(0, 500)}`);
+  }
+
+  before(async () => {
+    const address = await testTemporalAddress();
+    const namespace = await createTestNamespace(address, 'p2p-api');
+    database = await createTestDatabase();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      API_KEYS: API_KEYS_ENV,
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_NAMESPACE: namespace,
+      LOG_LEVEL: 'warn',
+    });
+    const logger = winston.createLogger({ silent: true });
+    worker = await startWorker(config, { connection: await NativeConnection.connect({ address }), knex: database.knex, logger });
+    client = new Client({ connection: await Connection.connect({ address }), namespace });
+    api = await startApi({ client, database, env: { TEMPORAL_NAMESPACE: namespace } });
+
+    for (const [supplierId, name] of [['ACME', 'Acme Industrial Supply'], ['GLOBEX', 'Globex Corporation']] as const) {
+      const response = await api.request('PUT', `/v1/suppliers/${supplierId}`, {
+        key: 'procurement',
+        body: { name, currency: 'USD', paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 } },
+      });
+      assert.equal(response.status, 200);
+      conforms('put', '/v1/suppliers/{supplierId}', response);
+    }
+  });
+
+  after(async () => {
+    await api?.close();
+    await worker?.shutdown();
+    await client?.connection.close();
+    await database?.drop();
+  });
+
+  describe('operations', () => {
+    it('is ready when Temporal and the database answer', async () => {
+      const ready = await api.request('GET', '/readyz');
+      assert.equal(ready.status, 200, ready.text);
+      assert.deepEqual(ready.body, { status: 'ready', checks: { temporal: { ok: true }, database: { ok: true } } });
+      conforms('get', '/readyz', ready);
+    });
+  });
+
+  describe('issuing a purchase order', () => {
+    it('issues PO-API-1 with 201, and answers 200 with the same result when the buyer app retries the same body', async () => {
+      const created = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-1') });
+      assert.equal(created.status, 201, created.text);
+      assert.deepEqual(created.body, { poNumber: 'PO-API-1', workflowId: 'purchase-order:PO-API-1', status: 'issued' });
+      conforms('post', '/v1/purchase-orders', created);
+
+      // Same meaning, different key order and an explicit default: the same PO.
+      const body = po('PO-API-1');
+      const retried = await api.request('POST', '/v1/purchase-orders', {
+        key: 'procurement',
+        body: { lines: body.lines.map((line) => ({ ...line, kind: 'goods', uom: 'EA' })), currency: 'USD', supplierId: 'ACME', buyer: body.buyer, poNumber: 'PO-API-1' },
+      });
+      assert.equal(retried.status, 200, retried.text);
+      assert.deepEqual(retried.body, created.body);
+      conforms('post', '/v1/purchase-orders', retried);
+    });
+
+    it('refuses the same PO number with another body (409) and an unknown supplier (422)', async () => {
+      const other = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-1', 'ACME', '11') });
+      assert.equal(other.status, 409);
+      assert.equal(problemShape(other).code, 'PURCHASE_ORDER_EXISTS');
+      conforms('post', '/v1/purchase-orders', other);
+
+      const unknown = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-X', 'NO-SUCH-SUPPLIER') });
+      assert.equal(unknown.status, 422);
+      assert.equal(problemShape(unknown).code, 'UNKNOWN_SUPPLIER');
+      conforms('post', '/v1/purchase-orders', unknown);
+    });
+
+    it('lets only procurement issue purchase orders', async () => {
+      for (const key of ALL_KEYS.filter((k) => k !== 'procurement')) {
+        const response = await api.request('POST', '/v1/purchase-orders', { key, body: po('PO-API-NOPE') });
+        assert.equal(response.status, 403, key);
+      }
+    });
+
+    it('shows the new PO in the listing at once, and a supplier only its own', async () => {
+      const created = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-G1', 'GLOBEX') });
+      assert.equal(created.status, 201);
+
+      const all = await api.request('GET', '/v1/purchase-orders?limit=50', { key: 'operator' });
+      assert.equal(all.status, 200);
+      conforms('get', '/v1/purchase-orders', all);
+      const numbers = (all.body.items as { poNumber: string }[]).map((item) => item.poNumber);
+      assert.ok(numbers.includes('PO-API-1') && numbers.includes('PO-API-G1'), numbers.join());
+
+      const acme = await api.request('GET', '/v1/purchase-orders?supplierId=GLOBEX', { key: 'acme' });
+      assert.deepEqual((acme.body.items as { supplierId: string }[]).map((item) => item.supplierId), ['ACME']);
+      const globexOnly = await api.request('GET', '/v1/purchase-orders?supplierId=GLOBEX', { key: 'finance' });
+      assert.deepEqual((globexOnly.body.items as { poNumber: string }[]).map((item) => item.poNumber), ['PO-API-G1']);
+      const issued = await api.request('GET', '/v1/purchase-orders?status=issued&hasException=false&limit=1', { key: 'procurement' });
+      assert.equal(issued.body.items.length, 1);
+      assert.equal(typeof issued.body.nextCursor, 'string');
+      const next = await api.request('GET', `/v1/purchase-orders?status=issued&limit=1&cursor=${encodeURIComponent(issued.body.nextCursor as string)}`, { key: 'procurement' });
+      assert.equal(next.status, 200);
+      assert.notEqual(next.body.items[0].poNumber, issued.body.items[0].poNumber);
+    });
+  });
+
+  describe('who may see a purchase order', () => {
+    it('shows PO-API-1 to every internal role and to ACME; GLOBEX gets the same 404 as for a PO that does not exist', async () => {
+      for (const key of ALL_KEYS) {
+        const response = await api.request('GET', '/v1/purchase-orders/PO-API-1', { key });
+        if (key === 'globex') {
+          assert.equal(response.status, 404);
+          const missing = await api.request('GET', '/v1/purchase-orders/PO-NEVER-ISSUED', { key: 'globex' });
+          assert.equal(missing.status, 404);
+          assert.equal(problemShape(response).code, problemShape(missing).code);
+          conforms('get', '/v1/purchase-orders/{poNumber}', response);
+        } else {
+          assert.equal(response.status, 200, `${key}: ${response.text}`);
+          assert.equal(response.body.poNumber, 'PO-API-1');
+          assert.equal(response.body.status, 'issued');
+          conforms('get', '/v1/purchase-orders/{poNumber}', response);
+        }
+      }
+    });
+  });
+
+  describe('the role × endpoint permission matrix on commands', () => {
+    it('answers 403 to every role an endpoint is not for, and 404 to another supplier, before anything reaches the PO', async () => {
+      const before = await api.request('GET', '/v1/purchase-orders/PO-API-1', { key: 'operator' });
+      for (const endpoint of WRITE_ENDPOINTS) {
+        for (const key of ALL_KEYS) {
+          if (endpoint.roles.includes(key) && key !== 'globex') continue;
+          const response = await api.request('POST', endpoint.path('PO-API-1'), { key, body: {} });
+          const expected = key === 'globex' && endpoint.roles.includes('globex') ? [400, 404] : [403];
+          assert.ok(expected.includes(response.status), `${key} on ${endpoint.name}: ${response.status} ${response.text}`);
+          problemShape(response);
+        }
+      }
+      // With a valid body, GLOBEX still cannot learn that ACME's PO exists.
+      const asn = await api.request('POST', '/v1/purchase-orders/PO-API-1/asns', {
+        key: 'globex',
+        body: { asnNumber: 'ASN-SPY', shipDate: '2026-12-01', lines: [{ lineNo: 1, quantity: '1' }] },
+      });
+      assert.equal(asn.status, 404);
+      const ack = await api.request('POST', '/v1/purchase-orders/PO-API-1/acknowledgement', { key: 'globex', body: { type: 'accept' } });
+      assert.equal(ack.status, 404);
+      const after = await api.request('GET', '/v1/purchase-orders/PO-API-1', { key: 'operator' });
+      assert.deepEqual(after.body, before.body, 'refused commands changed the PO');
+    });
+  });
+
+  describe('from acknowledgement to payment', () => {
+    it('ACME acknowledges, ships, the warehouse receives, ACME invoices: each step answers with the SPEC status codes', async () => {
+      const ack = await api.request('POST', '/v1/purchase-orders/PO-API-1/acknowledgement', {
+        key: 'acme',
+        body: { type: 'accept', lines: [{ lineNo: 1, status: 'accepted', promisedDate: '2026-12-09' }] },
+      });
+      assert.equal(ack.status, 200, ack.text);
+      assert.equal(ack.body.status, 'acknowledged');
+      conforms('post', '/v1/purchase-orders/{poNumber}/acknowledgement', ack);
+
+      const tooMuch = await api.request('POST', '/v1/purchase-orders/PO-API-1/asns', {
+        key: 'acme',
+        body: { asnNumber: 'ASN-BIG', shipDate: '2026-12-05', lines: [{ lineNo: 1, quantity: '12' }] },
+      });
+      assert.equal(tooMuch.status, 422, tooMuch.text);
+      assert.equal(problemShape(tooMuch).code, 'ASN_EXCEEDS_OPEN_QUANTITY');
+      conforms('post', '/v1/purchase-orders/{poNumber}/asns', tooMuch);
+
+      const asnBody = { asnNumber: 'ASN-1', shipDate: '2026-12-05', carrier: 'UPS', lines: [{ lineNo: 1, quantity: '10' }] };
+      const asn = await api.request('POST', '/v1/purchase-orders/PO-API-1/asns', { key: 'acme', body: asnBody });
+      assert.equal(asn.status, 201, asn.text);
+      assert.equal(asn.body.status, 'in_transit');
+      conforms('post', '/v1/purchase-orders/{poNumber}/asns', asn);
+      const asnAgain = await api.request('POST', '/v1/purchase-orders/PO-API-1/asns', { key: 'acme', body: asnBody });
+      assert.equal(asnAgain.status, 201, 'the same ASN again returns the first result');
+      assert.equal(asnAgain.body.asns.length, 1);
+      const asnOther = await api.request('POST', '/v1/purchase-orders/PO-API-1/asns', { key: 'acme', body: { ...asnBody, carrier: 'DHL' } });
+      assert.equal(asnOther.status, 409, asnOther.text);
+
+      const receipt = await api.request('POST', '/v1/purchase-orders/PO-API-1/receipts', {
+        key: 'warehouse',
+        body: { receiptNumber: 'GR-1', lines: [{ lineNo: 1, quantityReceived: '10' }] },
+      });
+      assert.equal(receipt.status, 201, receipt.text);
+      assert.equal(receipt.body.status, 'received');
+      conforms('post', '/v1/purchase-orders/{poNumber}/receipts', receipt);
+
+      const invoiceBody = {
+        invoiceNumber: 'INV-1',
+        invoiceDate: '2026-12-06',
+        currency: 'USD',
+        lines: [{ lineNo: 1, quantity: '10', unitPrice: '12.50' }],
+        total: '125.00',
+      };
+      const invoice = await api.request('POST', '/v1/purchase-orders/PO-API-1/invoices', { key: 'acme', body: invoiceBody });
+      assert.equal(invoice.status, 201, invoice.text);
+      assert.equal(invoice.body.invoiceNumber, 'INV-1');
+      assert.equal(invoice.body.match.status, 'matched');
+      conforms('post', '/v1/purchase-orders/{poNumber}/invoices', invoice);
+
+      const invoiceAgain = await api.request('POST', '/v1/purchase-orders/PO-API-1/invoices', { key: 'acme', body: invoiceBody });
+      assert.equal(invoiceAgain.status, 201);
+      assert.equal(invoiceAgain.body.invoiceNumber, 'INV-1');
+
+      const sameNumberOtherBody = await api.request('POST', '/v1/purchase-orders/PO-API-1/invoices', {
+        key: 'acme',
+        body: { ...invoiceBody, invoiceNumber: 'inv 1', total: '125.01' },
+      });
+      assert.equal(sameNumberOtherBody.status, 409, sameNumberOtherBody.text);
+      assert.equal(problemShape(sameNumberOtherBody).code, 'DUPLICATE_INVOICE');
+      conforms('post', '/v1/purchase-orders/{poNumber}/invoices', sameNumberOtherBody);
+    });
+
+    it('refuses the same invoice number from the same supplier on another PO with 409 DUPLICATE_INVOICE', async () => {
+      const created = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-3') });
+      assert.equal(created.status, 201);
+      const response = await api.request('POST', '/v1/purchase-orders/PO-API-3/invoices', {
+        key: 'finance',
+        body: { invoiceNumber: 'INV-1', invoiceDate: '2026-12-06', currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '12.50' }], total: '125.00' },
+      });
+      assert.equal(response.status, 409, response.text);
+      assert.equal(problemShape(response).code, 'DUPLICATE_INVOICE');
+    });
+
+    it('lets finance act on invoices (business refusals are 409/422 problems, never 403) and read KPIs', async () => {
+      const resolution = await api.request('POST', '/v1/purchase-orders/PO-API-1/invoices/INV-1/resolution', {
+        key: 'finance',
+        body: { action: 'approve', reason: 'No exception to resolve' },
+      });
+      assert.ok([409, 422].includes(resolution.status), resolution.text);
+      assert.ok(problemShape(resolution).code);
+      conforms('post', '/v1/purchase-orders/{poNumber}/invoices/{invoiceNumber}/resolution', resolution);
+
+      const unknownInvoice = await api.request('POST', '/v1/purchase-orders/PO-API-1/invoices/INV-404/payment-status', {
+        key: 'finance',
+        body: { status: 'cleared' },
+      });
+      assert.equal(unknownInvoice.status, 404, unknownInvoice.text);
+
+      const memo = await api.request('POST', '/v1/purchase-orders/PO-API-1/credit-memos', {
+        key: 'finance',
+        body: { creditMemoNumber: 'CM-1', invoiceNumber: 'INV-1', lines: [{ lineNo: 1, quantity: '1', unitPrice: '12.50' }], total: '12.50' },
+      });
+      assert.ok(memo.status === 201 || memo.status === 409 || memo.status === 422, memo.text);
+      if (memo.status === 201) conforms('post', '/v1/purchase-orders/{poNumber}/credit-memos', memo);
+
+      const kpis = await api.request('GET', '/v1/kpis', { key: 'finance' });
+      assert.equal(kpis.status, 200);
+      conforms('get', '/v1/kpis', kpis);
+      assert.ok(kpis.body.invoiceMatching.invoices >= 1);
+      assert.equal(kpis.body.acknowledgementCycleTime.acknowledgedPurchaseOrders, 1);
+    });
+  });
+
+  describe('buyer changes and cancellation', () => {
+    it('lets procurement change and cancel a PO before receipt, and refuses cancel after receipt with 409', async () => {
+      const created = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-2') });
+      assert.equal(created.status, 201);
+
+      const noChanges = await api.request('POST', '/v1/purchase-orders/PO-API-2/change-decision', { key: 'procurement', body: { decision: 'approve' } });
+      assert.equal(noChanges.status, 409, noChanges.text);
+      assert.equal(problemShape(noChanges).code, 'NO_CHANGES_PENDING');
+
+      const changed = await api.request('POST', '/v1/purchase-orders/PO-API-2/changes', {
+        key: 'procurement',
+        body: { lines: [{ lineNo: 1, action: 'change', quantity: '12' }], reason: 'Demand increase' },
+        headers: { 'idempotency-key': 'change-po-api-2-1' },
+      });
+      assert.equal(changed.status, 200, changed.text);
+      assert.equal(changed.body.lines[0].quantity, '12');
+      conforms('post', '/v1/purchase-orders/{poNumber}/changes', changed);
+      const replayed = await api.request('POST', '/v1/purchase-orders/PO-API-2/changes', {
+        key: 'procurement',
+        body: { lines: [{ lineNo: 1, action: 'change', quantity: '12' }], reason: 'Demand increase' },
+        headers: { 'idempotency-key': 'change-po-api-2-1' },
+      });
+      assert.equal(replayed.headers.get('idempotent-replayed'), 'true');
+      assert.equal(replayed.text, changed.text);
+
+      const cancelled = await api.request('POST', '/v1/purchase-orders/PO-API-2/cancel', { key: 'procurement', body: { reason: 'Customer order cancelled' } });
+      assert.equal(cancelled.status, 200, cancelled.text);
+      assert.equal(cancelled.body.status, 'cancelled');
+      conforms('post', '/v1/purchase-orders/{poNumber}/cancel', cancelled);
+
+      // A cancelled PO is finished: re-sending its create body still answers 200, another body 409.
+      const resent = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-2') });
+      assert.equal(resent.status, 200, resent.text);
+      assert.equal(resent.body.status, 'cancelled');
+      const otherBody = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-2', 'ACME', '3') });
+      assert.equal(otherBody.status, 409, otherBody.text);
+
+      // Its workflow has finished; a late document is refused as a conflict, not "not found".
+      const lateAsn = await api.request('POST', '/v1/purchase-orders/PO-API-2/asns', {
+        key: 'acme',
+        body: { asnNumber: 'ASN-LATE', shipDate: '2026-12-05', lines: [{ lineNo: 1, quantity: '1' }] },
+      });
+      assert.equal(lateAsn.status, 409, lateAsn.text);
+      assert.equal(problemShape(lateAsn).code, 'PO_CANCELLED');
+      const lateGlobex = await api.request('POST', '/v1/purchase-orders/PO-API-2/asns', {
+        key: 'globex',
+        body: { asnNumber: 'ASN-LATE', shipDate: '2026-12-05', lines: [{ lineNo: 1, quantity: '1' }] },
+      });
+      assert.equal(lateGlobex.status, 404, 'another supplier still learns nothing');
+
+      const afterReceipt = await api.request('POST', '/v1/purchase-orders/PO-API-1/cancel', { key: 'procurement', body: { reason: 'Too late' } });
+      assert.equal(afterReceipt.status, 409, afterReceipt.text);
+      assert.equal(problemShape(afterReceipt).code, 'CANCEL_AFTER_RECEIPT');
+      conforms('post', '/v1/purchase-orders/{poNumber}/cancel', afterReceipt);
+    });
+  });
+
+  describe('a command that cannot finish in time', () => {
+    it('answers 503 COMMAND_TIMEOUT instead of holding the request, so the client retries the same request later', async () => {
+      const stuck = await client.workflow.start(WORKFLOW_TYPE, {
+        // No worker polls this queue: the Update is never processed.
+        taskQueue: 'no-worker-polls-this-queue',
+        workflowId: workflowId('PO-API-STUCK'),
+        args: [{ kind: 'new', po: CreatePurchaseOrder.parse(po('PO-API-STUCK')), requestHash: 'h', actor: { role: 'procurement', id: 'procurement#test' }, issuedAt: new Date().toISOString() }],
+      });
+      try {
+        const gateway = new PurchaseOrderGateway(client, 1_000);
+        const startedAt = Date.now();
+        const error = await gateway
+          .execute({ role: 'procurement', id: 'procurement#test' }, 'PO-API-STUCK', cancel, { actor: { role: 'procurement', id: 'procurement#test' }, body: { reason: 'x' }, bodyHash: 'h' }, 'cancel:h:1')
+          .then(() => undefined, (failure: unknown) => failure);
+        assert.ok(Date.now() - startedAt < 10_000, 'the deadline bounds the wait');
+        const mapped = toApiError(error);
+        assert.equal(mapped.status, 503, String(error));
+        assert.equal(mapped.code, 'COMMAND_TIMEOUT');
+      } finally {
+        await stuck.terminate('test over');
+      }
+    });
+  });
+
+  describe('retries are safe', () => {
+    it('records one ASN and one receipt when the same document arrives many times at once', async () => {
+      assert.equal((await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-4') })).status, 201);
+      assert.equal((await api.request('POST', '/v1/purchase-orders/PO-API-4/acknowledgement', { key: 'acme', body: { type: 'accept' } })).status, 200);
+
+      const asn = { asnNumber: 'ASN-4', shipDate: '2026-12-05', lines: [{ lineNo: 1, quantity: '4' }] };
+      const asnResponses = await Promise.all(Array.from({ length: 6 }, () => api.request('POST', '/v1/purchase-orders/PO-API-4/asns', { key: 'acme', body: asn })));
+      for (const response of asnResponses) assert.equal(response.status, 201, response.text);
+
+      const receipt = { receiptNumber: 'GR-4', lines: [{ lineNo: 1, quantityReceived: '4' }] };
+      const receiptResponses = await Promise.all(
+        Array.from({ length: 6 }, () => api.request('POST', '/v1/purchase-orders/PO-API-4/receipts', { key: 'warehouse', body: receipt })),
+      );
+      for (const response of receiptResponses) assert.equal(response.status, 201, response.text);
+
+      const state = await api.request('GET', '/v1/purchase-orders/PO-API-4', { key: 'operator' });
+      assert.equal(state.body.asns.length, 1);
+      assert.equal(state.body.receipts.length, 1);
+      assert.equal(state.body.lines[0].shippedQuantity, '4');
+      assert.equal(state.body.lines[0].receivedQuantity, '4');
+      assert.equal(state.body.status, 'partially_received');
+      const inventory = await database.knex('inventory_movements').where({ po_number: 'PO-API-4' }).count<{ count: string }[]>('* as count');
+      assert.equal(Number(inventory[0]!.count), 1, 'goods were put away once');
+    });
+
+    it('executes a command once when the client resends it with the same Idempotency-Key at the same time', async () => {
+      assert.equal((await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-5') })).status, 201);
+      const headers = { 'idempotency-key': 'cancel-po-api-5' };
+      const responses = await Promise.all(
+        Array.from({ length: 5 }, () => api.request('POST', '/v1/purchase-orders/PO-API-5/cancel', { key: 'procurement', body: { reason: 'Duplicate order' }, headers })),
+      );
+      const executed = responses.filter((r) => r.status === 200 && r.headers.get('idempotent-replayed') === null);
+      assert.equal(executed.length, 1, responses.map((r) => r.status).join());
+      for (const response of responses) assert.ok([200, 409].includes(response.status), response.text);
+      const state = await api.request('GET', '/v1/purchase-orders/PO-API-5', { key: 'operator' });
+      assert.equal((state.body.timeline as { type: string }[]).filter((entry) => entry.type === 'po.cancelled').length, 1);
+    });
+  });
+
+  describe('fuzzed bodies', () => {
+    it('refuses arbitrary supplier and purchase order bodies with a 4xx, and creates nothing', async () => {
+      const countRows = async (table: string) => Number(((await database.knex(table).count<{ count: string }[]>('* as count'))[0]!).count);
+      const suppliersBefore = await countRows('suppliers');
+      const ordersBefore = await countRows('purchase_orders');
+      const nearMissOrder = fc.record(
+        {
+          poNumber: fc.oneof(fc.constant(''), fc.constant('bad po/number'), fc.integer()),
+          supplierId: fc.constantFrom('ACME', 'NOPE', '', 7),
+          currency: fc.constantFrom('usd', 'US', 'USD'),
+          lines: fc.oneof(fc.constant([]), fc.array(fc.record({ lineNo: fc.integer({ min: -1, max: 2 }), quantity: fc.constantFrom('0', '-1', 'x', 1e20) }), { maxLength: 2 })),
+        },
+        { requiredKeys: [] },
+      );
+      const nearMissSupplier = fc.record(
+        { name: fc.constantFrom('', 5, null), currency: fc.constantFrom('usd', 'EURO', 1), webhookUrl: fc.constantFrom('ftp://x', 'not a url'), paymentTerms: fc.jsonValue({ maxDepth: 1 }) },
+        { requiredKeys: [] },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 3 }), nearMissOrder), async (payload) => {
+          const response = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: payload });
+          assert.ok(response.status >= 400 && response.status < 500, `create answered ${response.status} to ${JSON.stringify(payload)}`);
+          problemShape(response);
+        }),
+        { numRuns: 80 },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 3 }), nearMissSupplier), async (payload) => {
+          const response = await api.request('PUT', '/v1/suppliers/FUZZ-SUPPLIER', { key: 'procurement', body: payload });
+          assert.ok(response.status >= 400 && response.status < 500, `supplier answered ${response.status} to ${JSON.stringify(payload)}`);
+          problemShape(response);
+        }),
+        { numRuns: 80 },
+      );
+      assert.equal(await countRows('suppliers'), suppliersBefore);
+      assert.equal(await countRows('purchase_orders'), ordersBefore);
+    });
+
+    it('refuses arbitrary bodies on every write endpoint with a 4xx, never a 5xx, and the PO is unchanged', async () => {
+      const created = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-FUZZ') });
+      assert.equal(created.status, 201);
+      const before = await api.request('GET', '/v1/purchase-orders/PO-API-FUZZ', { key: 'operator' });
+      const allowedKey = (endpoint: WriteEndpoint): KeyName => endpoint.roles.find((key) => key !== 'globex')!;
+      // Bodies shaped like the real ones but wrong somewhere, and plain arbitrary JSON. Values that
+      // would make a VALID command (e.g. {type: "accept"}, {reason: "x"}) are left out on purpose.
+      const nearMiss = fc.record(
+        {
+          type: fc.constantFrom('ACCEPT', 'maybe', 42, null),
+          decision: fc.constantFrom('approve', 'reject', '', null),
+          reason: fc.constantFrom('', '   ', 5, null, ['x']),
+          lines: fc.array(fc.record({ lineNo: fc.oneof(fc.integer({ min: -2, max: 3 }), fc.string()), quantity: fc.oneof(fc.string(), fc.double(), fc.constant('-1')) }), { maxLength: 3 }),
+          asnNumber: fc.oneof(fc.string(), fc.constant('')),
+          status: fc.constantFrom('sent', 'lost', 1),
+        },
+        { requiredKeys: [] },
+      );
+      const body = fc.oneof(fc.jsonValue({ maxDepth: 3 }), nearMiss);
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...WRITE_ENDPOINTS), body, async (endpoint, payload) => {
+          const response = await api.request('POST', endpoint.path('PO-API-FUZZ'), { key: allowedKey(endpoint), body: payload });
+          assert.ok(response.status >= 400 && response.status < 500, `${endpoint.name} answered ${response.status} to ${JSON.stringify(payload)}: ${response.text}`);
+          problemShape(response);
+        }),
+        { numRuns: 120 },
+      );
+      const after = await api.request('GET', '/v1/purchase-orders/PO-API-FUZZ', { key: 'operator' });
+      assert.deepEqual(after.body, before.body);
+    });
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * End to end, as production runs it: the worker and the API as separate child processes against a
+ * real Temporal dev server and real PostgreSQL, driven over HTTP only. One purchase order goes
+ * from creation to closed, and the mistakes an integrator makes get clear 4xx answers.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { freePort } from '../../temporal-config/dev-server';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
+
+const root = path.resolve(__dirname, '../..');
+const KEYS = {
+  procurement: 'proc-key-0123456789',
+  warehouse: 'wh-key-0123456789',
+  finance: 'fin-key-0123456789',
+  operator: 'ops-key-0123456789',
+  acme: 'acme-key-0123456789',
+  other: 'other-key-0123456789',
+};
+
+let database: TestDatabase;
+let temporalAddress: string;
+let namespace: string;
+let baseUrl: string;
+const children: ChildProcess[] = [];
+const output: string[] = [];
+
+function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.on('data', (chunk: Buffer) => output.push(`[${name}] ${chunk.toString()}`));
+  child.stderr?.on('data', (chunk: Buffer) => output.push(`[${name}] ${chunk.toString()}`));
+  children.push(child);
+  return child;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Timed out waiting for ${what}\n${output.slice(-40).join('')}`);
+}
+
+async function call(method: string, url: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${baseUrl}${url}`, {
+    method,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: response.status, headers: response.headers, body: json };
+}
+
+before(async () => {
+  database = await createTestDatabase();
+  temporalAddress = await testTemporalAddress();
+  namespace = await createTestNamespace(temporalAddress);
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: namespace,
+    DATABASE_URL: database.url,
+    API_KEYS: [
+      `${KEYS.procurement}:procurement`,
+      `${KEYS.warehouse}:warehouse`,
+      `${KEYS.finance}:finance`,
+      `${KEYS.operator}:operator`,
+      `${KEYS.acme}:supplier:ACME`,
+      `${KEYS.other}:supplier:OTHER`,
+    ].join(','),
+  };
+  startProcess('worker', 'workers/main.ts', env);
+  startProcess('api', 'api/main.ts', env);
+  await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, 'the API to be ready');
+});
+
+after(async () => {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+  await database?.drop();
+});
+
+describe('the stack over HTTP', () => {
+  test('a PO goes from creation to closed through the documented API, and Temporal finds it by supplier', async () => {
+    const supplier = await call('PUT', '/v1/suppliers/ACME', KEYS.procurement, { name: 'Acme Industrial', currency: 'USD', paymentTerms: { netDays: 0 } });
+    assert.equal(supplier.status, 200, JSON.stringify(supplier.body));
+    await call('PUT', '/v1/suppliers/OTHER', KEYS.procurement, { name: 'Other Co', currency: 'USD' });
+
+    const po = {
+      poNumber: 'PO-E2E-1',
+      supplierId: 'ACME',
+      currency: 'USD',
+      lines: [
+        { lineNo: 1, sku: 'WIDGET-1', quantity: 10, unitPrice: '10.00' },
+        { lineNo: 2, sku: 'GADGET-2', quantity: '5', unitPrice: '4.25' },
+      ],
+    };
+    const created = await call('POST', '/v1/purchase-orders', KEYS.procurement, po);
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(created.body, { poNumber: 'PO-E2E-1', workflowId: 'purchase-order:PO-E2E-1', status: 'issued' });
+    assert.ok(created.headers.get('x-request-id'));
+
+    const again = await call('POST', '/v1/purchase-orders', KEYS.procurement, po);
+    assert.equal(again.status, 200);
+    const different = await call('POST', '/v1/purchase-orders', KEYS.procurement, { ...po, currency: 'EUR' });
+    assert.equal(different.status, 409);
+    assert.match(different.headers.get('content-type') ?? '', /application\/problem\+json/);
+
+    const listed = await call('GET', '/v1/purchase-orders?supplierId=ACME', KEYS.finance);
+    assert.equal(listed.status, 200);
+    assert.deepEqual(listed.body.items.map((i: { poNumber: string }) => i.poNumber), ['PO-E2E-1']);
+
+    assert.equal((await call('GET', '/v1/purchase-orders/PO-E2E-1', KEYS.other)).status, 404, 'another supplier cannot see it');
+    assert.equal((await call('POST', '/v1/purchase-orders/PO-E2E-1/acknowledgement', KEYS.other, { type: 'accept' })).status, 404);
+
+    const ack = await call('POST', '/v1/purchase-orders/PO-E2E-1/acknowledgement', KEYS.acme, { type: 'accept' });
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    assert.equal(ack.body.status, 'acknowledged');
+
+    const tooMuch = await call('POST', '/v1/purchase-orders/PO-E2E-1/asns', KEYS.acme, { asnNumber: 'ASN-1', shipDate: '2026-11-27', lines: [{ lineNo: 1, quantity: 11 }] });
+    assert.equal(tooMuch.status, 422, JSON.stringify(tooMuch.body));
+    const asn = await call('POST', '/v1/purchase-orders/PO-E2E-1/asns', KEYS.acme, { asnNumber: 'ASN-1', shipDate: '2026-11-27', lines: [{ lineNo: 1, quantity: 10 }, { lineNo: 2, quantity: 5 }] });
+    assert.equal(asn.status, 201, JSON.stringify(asn.body));
+    assert.equal(asn.body.status, 'in_transit');
+
+    const receipt = { receiptNumber: 'GR-1', lines: [{ lineNo: 1, quantityReceived: 10 }, { lineNo: 2, quantityReceived: 5 }] };
+    assert.equal((await call('POST', '/v1/purchase-orders/PO-E2E-1/receipts', KEYS.acme, receipt)).status, 403, 'suppliers do not post receipts');
+    const received = await call('POST', '/v1/purchase-orders/PO-E2E-1/receipts', KEYS.warehouse, receipt);
+    assert.equal(received.status, 201, JSON.stringify(received.body));
+    assert.equal(received.body.status, 'received');
+    assert.equal((await call('POST', '/v1/purchase-orders/PO-E2E-1/cancel', KEYS.procurement, { reason: 'late' })).status, 409);
+
+    const invoice = await call('POST', '/v1/purchase-orders/PO-E2E-1/invoices', KEYS.acme, {
+      invoiceNumber: 'INV-E2E-1',
+      invoiceDate: '2026-11-27',
+      currency: 'USD',
+      lines: [{ lineNo: 1, quantity: 10, unitPrice: '10.00' }, { lineNo: 2, quantity: 5, unitPrice: '4.25' }],
+      total: '121.25',
+    });
+    assert.equal(invoice.status, 201, JSON.stringify(invoice.body));
+    assert.equal(invoice.body.match.status, 'matched');
+    assert.equal(invoice.body.status, 'paid', 'net 0 pays on approval');
+
+    const state = await call('GET', '/v1/purchase-orders/PO-E2E-1', KEYS.acme);
+    const paymentId = state.body.invoices[0].payment.paymentId;
+    assert.ok(paymentId);
+    const cleared = await call('POST', '/v1/purchase-orders/PO-E2E-1/invoices/INV-E2E-1/payment-status', KEYS.finance, { status: 'cleared', reference: 'BANK-123' });
+    assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+    assert.equal(cleared.body.status, 'closed');
+
+    // Operators find it with the CLI by search attribute, and query its state.
+    const cli = process.env.TEMPORAL_CLI;
+    if (cli) {
+      await waitFor(async () => {
+        const list = spawnSync(cli, ['workflow', 'list', '--address', temporalAddress, '--namespace', namespace, '--query', "SupplierId='ACME'", '-o', 'json'], { encoding: 'utf8' });
+        return list.stdout.includes('purchase-order:PO-E2E-1');
+      }, 'visibility to list the PO by SupplierId', 20_000);
+      const query = spawnSync(cli, ['workflow', 'query', '--address', temporalAddress, '--namespace', namespace, '--workflow-id', 'purchase-order:PO-E2E-1', '--type', 'status', '-o', 'json'], { encoding: 'utf8' });
+      assert.equal(query.status, 0, query.stderr);
+      assert.match(query.stdout, /"status":\s*"closed"/);
+    }
+  });
+
+  test('mistakes get problem+json 4xx answers and change nothing', async () => {
+    const noKey = await call('GET', '/v1/purchase-orders', undefined);
+    assert.equal(noKey.status, 401);
+    assert.equal(noKey.body.status, 401);
+    assert.equal((await call('GET', '/v1/purchase-orders', 'wrong-key')).status, 401);
+    assert.equal((await call('POST', '/v1/purchase-orders', KEYS.warehouse, {})).status, 403);
+
+    const invalid = await call('POST', '/v1/purchase-orders', KEYS.procurement, { poNumber: 'PO-BAD', supplierId: 'ACME', currency: 'usd', lines: [{ lineNo: 1, sku: 'X', quantity: -1, unitPrice: 12.5 }] });
+    assert.equal(invalid.status, 400);
+    assert.ok(Array.isArray(invalid.body.errors) && invalid.body.errors.length >= 3, JSON.stringify(invalid.body));
+    assert.ok(!JSON.stringify(invalid.body).includes('    at '), 'no stack trace');
+
+    const malformed = await call('POST', '/v1/purchase-orders', KEYS.procurement, '{"poNumber":');
+    assert.equal(malformed.status, 400);
+
+    const unknownSupplier = await call('POST', '/v1/purchase-orders', KEYS.procurement, { poNumber: 'PO-NOSUP', supplierId: 'NOPE', currency: 'USD', lines: [{ lineNo: 1, sku: 'X', quantity: 1, unitPrice: '1.00' }] });
+    assert.equal(unknownSupplier.status, 422);
+    assert.equal((await call('GET', '/v1/purchase-orders/PO-NOSUP', KEYS.procurement)).status, 404);
+    assert.equal((await call('GET', '/v1/purchase-orders/PO-NOPE', KEYS.procurement)).status, 404);
+
+    const listed = await call('GET', '/v1/purchase-orders', KEYS.operator);
+    assert.deepEqual(listed.body.items.map((i: { poNumber: string }) => i.poNumber), ['PO-E2E-1'], 'nothing refused was created');
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * A real stack for workflow tests: a Temporal test environment (time-skipping or dev server),
+ * a fresh PostgreSQL database with the ERP schema, the real adapters and activities, and a worker
+ * running the real workflow bundle. Nothing here is mocked.
+ */
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, makeTelemetryFilterString, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import winston from 'winston';
+import { createActivities } from '../../activities';
+import type { Ports } from '../../activities/ports';
+import { createPorts } from '../../activities/wiring';
+import { loadConfig } from '../../temporal-config/env';
+import { hashBody } from '../../api/canonical';
+import {
+  CreatePurchaseOrder,
+  SupplierInput,
+  type Acknowledgement,
+  type AdvanceShipNotice,
+  type CreditMemo,
+  type GoodsReceipt,
+  type Invoice,
+  type InvoiceResolution,
+  type PaymentStatusReport,
+} from '../../workflows/domain/schemas';
+import {
+  Acknowledgement as AcknowledgementSchema,
+  AdvanceShipNotice as AsnSchema,
+  CreditMemo as CreditMemoSchema,
+  GoodsReceipt as ReceiptSchema,
+  Invoice as InvoiceSchema,
+  InvoiceResolution as ResolutionSchema,
+  PaymentStatusReport as PaymentStatusSchema,
+} from '../../workflows/domain/schemas';
+import type { Actor, PoView } from '../../workflows/domain/state';
+import * as definitions from '../../workflows/purchase-order/definitions';
+import { createTestDatabase } from './database';
+
+// Worker and activity logs only when something is wrong (TEST_LOG_LEVEL=DEBUG to see them all).
+const testLogLevel = (process.env.TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR';
+Runtime.install({
+  logger: new DefaultLogger(testLogLevel),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: testLogLevel }), forward: {} } },
+});
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundling takes seconds: once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger() });
+  return bundle;
+}
+
+function quietLogger() {
+  const noop = () => undefined;
+  return { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+}
+
+export const actors = {
+  procurement: { role: 'procurement', id: 'procurement#test' } satisfies Actor,
+  warehouse: { role: 'warehouse', id: 'warehouse#test' } satisfies Actor,
+  finance: { role: 'finance', id: 'finance#test' } satisfies Actor,
+  supplier: (supplierId: string): Actor => ({ role: 'supplier', id: `supplier:${supplierId}`, supplierId }),
+};
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  knex: Knex;
+  ports: Ports;
+  taskQueue: string;
+  /** Runs `fn` with a worker polling; the worker drains afterwards. */
+  withWorker<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(env: TestWorkflowEnvironment, policy: Partial<ReturnType<typeof loadConfig>['policy']> = {}): Promise<Harness> {
+  const database = await createTestDatabase();
+  const config = loadConfig({ ...process.env, DATABASE_URL: database.url, NODE_ENV: 'test' });
+  const logger = winston.createLogger({ silent: true });
+  const ports = createPorts({ config, knex: database.knex, logger });
+  const activities = createActivities(ports, { ...config.policy, ...policy });
+  const taskQueue = definitions.TASK_QUEUE;
+  const workflowBundleCode = await workflowBundle();
+  return {
+    env,
+    client: env.client,
+    knex: database.knex,
+    ports,
+    taskQueue,
+    async withWorker(fn) {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        namespace: env.namespace ?? 'default',
+        taskQueue,
+        workflowBundle: workflowBundleCode,
+        activities,
+      });
+      return worker.runUntil(fn);
+    },
+    async close() {
+      await database.drop();
+    },
+  };
+}
+
+/** Drives one purchase order the way the API does: parsed bodies, body hashes, Updates. */
+export class PurchaseOrderDriver {
+  readonly handle: WorkflowHandle;
+  constructor(
+    harness: Harness,
+    readonly poNumber: string,
+    readonly supplierId: string,
+  ) {
+    this.handle = harness.client.workflow.getHandle(definitions.workflowId(poNumber));
+  }
+
+  static async supplier(harness: Harness, supplierId: string, input: Partial<SupplierInput> = {}): Promise<void> {
+    await harness.ports.erp.upsertSupplier(supplierId, SupplierInput.parse({ name: `${supplierId} Ltd`, currency: 'USD', ...input }));
+  }
+
+  static async issue(harness: Harness, body: Record<string, unknown>, options?: definitions.WorkflowOptions): Promise<PurchaseOrderDriver> {
+    const po = CreatePurchaseOrder.parse(body);
+    const requestHash = hashBody(po);
+    const handle = await harness.client.workflow.start(definitions.WORKFLOW_TYPE, {
+      taskQueue: harness.taskQueue,
+      workflowId: definitions.workflowId(po.poNumber),
+      args: [{ kind: 'new', po, requestHash, actor: actors.procurement, issuedAt: new Date(await harness.env.currentTimeMs()).toISOString(), options } satisfies definitions.PurchaseOrderWorkflowInput],
+      typedSearchAttributes: [
+        { key: definitions.PO_NUMBER, value: po.poNumber },
+        { key: definitions.SUPPLIER_ID, value: po.supplierId },
+      ],
+    });
+    await handle.executeUpdate(definitions.confirmIssued, { args: [{ requestHash }] });
+    return new PurchaseOrderDriver(harness, po.poNumber, po.supplierId);
+  }
+
+  state(): Promise<PoView> {
+    return this.handle.query(definitions.status);
+  }
+
+  private command<T>(schema: { parse(v: unknown): T }, body: unknown, actor: Actor) {
+    const parsed = schema.parse(body);
+    return { actor, body: parsed, bodyHash: hashBody(parsed) };
+  }
+
+  acknowledge(body: Partial<Acknowledgement> & { type: Acknowledgement['type'] }): Promise<PoView> {
+    return this.handle.executeUpdate(definitions.acknowledge, { args: [this.command(AcknowledgementSchema, body, actors.supplier(this.supplierId))] });
+  }
+
+  ship(body: Record<string, unknown>): Promise<PoView> {
+    return this.handle.executeUpdate(definitions.submitAsn, { args: [this.command<AdvanceShipNotice>(AsnSchema, body, actors.supplier(this.supplierId))] });
+  }
+
+  receive(body: Record<string, unknown>): Promise<PoView> {
+    return this.handle.executeUpdate(definitions.postReceipt, { args: [this.command<GoodsReceipt>(ReceiptSchema, body, actors.warehouse)] });
+  }
+
+  invoice(body: Record<string, unknown>): Promise<definitions.InvoiceOutcome> {
+    return this.handle.executeUpdate(definitions.submitInvoice, { args: [this.command<Invoice>(InvoiceSchema, body, actors.supplier(this.supplierId))] });
+  }
+
+  creditMemo(body: Record<string, unknown>): Promise<PoView> {
+    return this.handle.executeUpdate(definitions.submitCreditMemo, { args: [this.command<CreditMemo>(CreditMemoSchema, body, actors.supplier(this.supplierId))] });
+  }
+
+  resolve(invoiceNumber: string, body: InvoiceResolution): Promise<PoView> {
+    return this.handle.executeUpdate(definitions.resolveInvoice, {
+      args: [{ ...this.command<InvoiceResolution>(ResolutionSchema, body, actors.finance), invoiceNumber }],
+    });
+  }
+
+  paymentStatus(invoiceNumber: string, body: PaymentStatusReport): Promise<PoView> {
+    return this.handle.executeUpdate(definitions.reportPaymentStatus, {
+      args: [{ ...this.command<PaymentStatusReport>(PaymentStatusSchema, body, actors.finance), invoiceNumber }],
+    });
+  }
+}
+
+/** Today's date (YYYY-MM-DD) as the workflow sees it. */
+export async function today(env: TestWorkflowEnvironment): Promise<string> {
+  return new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
+}

@@ -1,0 +1,26 @@
+/**
+ * Recorded histories of real runs replay against today's workflow code. A change that would break
+ * running purchase orders (non-determinism) fails here; guard such changes with `patched()`.
+ * Record new histories with `npm run record-histories` after a deliberate, patched change.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../helpers/harness';
+
+const directory = path.join(__dirname, 'histories');
+const files = fs.existsSync(directory) ? fs.readdirSync(directory).filter((f) => f.endsWith('.binpb')).sort() : [];
+
+test('recorded purchase-order histories are present', () => {
+  assert.ok(files.length >= 2, `expected recorded histories in ${directory}`);
+});
+
+for (const file of files) {
+  test(`history ${file} replays without non-determinism`, async () => {
+    const history = temporal.api.history.v1.History.decode(fs.readFileSync(path.join(directory, file)));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, path.basename(file, '.binpb'));
+  });
+}

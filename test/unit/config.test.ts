@@ -1,0 +1,162 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { assertProductionReady, ConfigError, loadConfig, parseApiKeys, projectRoot } from '../../temporal-config/env';
+
+describe('configuration from the environment', () => {
+  it('starts with no variables at all, on the documented defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.nodeEnv, 'development');
+    assert.equal(config.api.port, 3000);
+    assert.equal(config.api.host, '0.0.0.0');
+    assert.equal(config.api.bodyLimit, '1mb');
+    assert.deepEqual(config.api.rateLimit, { windowMs: 60_000, max: 600 });
+    assert.deepEqual(config.api.keys, []);
+    assert.equal(config.temporal.address, '127.0.0.1:7233');
+    assert.equal(config.temporal.namespace, 'default');
+    assert.equal(config.temporal.taskQueue, 'procure-to-pay');
+    assert.equal(config.temporal.uiPort, 8233);
+    assert.equal(config.temporal.tls, undefined);
+    assert.equal(config.database.url, undefined);
+    assert.equal(config.database.embeddedPort, 54329);
+    assert.equal(config.database.poolMax, 10);
+    assert.equal(config.dataDir, path.join(projectRoot, '.data'));
+    assert.deepEqual(config.policy, {
+      ackSla: '48h',
+      ackReminder: '24h',
+      lateDeliveryGrace: '24h',
+      exceptionSla: '72h',
+      captureDiscounts: true,
+    });
+    assert.deepEqual(config.accountsPayable, { adapter: 'builtin' });
+    assert.equal(config.portal.webhookTimeoutMs, 10_000);
+    assert.deepEqual(config.outbox, { relayIntervalMs: 1_000, subscriberUrls: [] });
+  });
+
+  it('reads a production deployment with Temporal Cloud, an external database and HTTP accounts payable', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      API_KEYS: 'buyer-key:procurement, acme-key:supplier:ACME-001 ,ap-key:finance',
+      TEMPORAL_ADDRESS: 'p2p.a1b2c.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'p2p.a1b2c',
+      TEMPORAL_API_KEY: 'cloud-api-key',
+      DATABASE_URL: 'postgres://erp:secret@db.internal:5432/erp',
+      DATABASE_POOL_MAX: '25',
+      ACK_SLA: '2d',
+      EXCEPTION_SLA: '30m',
+      CAPTURE_DISCOUNTS: 'false',
+      AP_ADAPTER: 'http',
+      AP_HTTP_URL: 'https://ap.example.com/api',
+      AP_HTTP_TOKEN: 'ap-token',
+      EVENT_SUBSCRIBER_URLS: 'https://events.example.com/hook, http://localhost:9000/events',
+      EVENT_SIGNING_SECRET: 'whsec',
+      DATA_DIR: '/var/lib/p2p',
+    });
+    assert.equal(config.api.port, 8080);
+    assert.deepEqual(config.api.keys, [
+      { key: 'buyer-key', role: 'procurement' },
+      { key: 'acme-key', role: 'supplier', supplierId: 'ACME-001' },
+      { key: 'ap-key', role: 'finance' },
+    ]);
+    assert.equal(config.temporal.address, 'p2p.a1b2c.tmprl.cloud:7233');
+    assert.equal(config.temporal.apiKey, 'cloud-api-key');
+    assert.deepEqual(config.temporal.tls, {}, 'an API key implies TLS with system roots');
+    assert.equal(config.database.url, 'postgres://erp:secret@db.internal:5432/erp');
+    assert.equal(config.database.poolMax, 25);
+    assert.equal(config.policy.ackSla, '2d');
+    assert.equal(config.policy.exceptionSla, '30m');
+    assert.equal(config.policy.captureDiscounts, false);
+    assert.deepEqual(config.accountsPayable, { adapter: 'http', url: 'https://ap.example.com/api', token: 'ap-token' });
+    assert.deepEqual(config.outbox.subscriberUrls, ['https://events.example.com/hook', 'http://localhost:9000/events']);
+    assert.equal(config.dataDir, '/var/lib/p2p');
+    assert.doesNotThrow(() => assertProductionReady(config));
+  });
+
+  it('treats empty variables as unset', () => {
+    const config = loadConfig({ PORT: '', DATABASE_URL: '  ', API_KEYS: '' });
+    assert.equal(config.api.port, 3000);
+    assert.equal(config.database.url, undefined);
+    assert.deepEqual(config.api.keys, []);
+  });
+
+  it('lets TEMPORAL_TLS=false switch TLS off even with an API key (a local proxy terminates it)', () => {
+    const config = loadConfig({ TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' });
+    assert.equal(config.temporal.tls, undefined);
+    assert.deepEqual(loadConfig({ TEMPORAL_TLS: 'true', TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' }).temporal.tls, {
+      serverName: 'temporal.internal',
+    });
+  });
+
+  it('names every bad variable at once, so one restart fixes them all', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        ACK_SLA: '48',
+        LATE_DELIVERY_GRACE: 'soon',
+        CAPTURE_DISCOUNTS: 'maybe',
+        AP_ADAPTER: 'http',
+        API_KEYS: 'k:boss',
+        NODE_ENV: 'staging',
+        EVENT_SUBSCRIBER_URLS: 'ftp://files.example.com',
+        TEMPORAL_TLS_CERT: '/nonexistent/client.pem',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof ConfigError);
+    const message = error.message;
+    for (const variable of [
+      'PORT',
+      'ACK_SLA',
+      'LATE_DELIVERY_GRACE',
+      'CAPTURE_DISCOUNTS',
+      'AP_HTTP_URL',
+      'API_KEYS',
+      'NODE_ENV',
+      'EVENT_SUBSCRIBER_URLS',
+      'TEMPORAL_TLS_CERT',
+      'TEMPORAL_TLS_KEY',
+    ]) {
+      assert.match(message, new RegExp(`^  - ${variable}: `, 'm'), `${variable} missing from:\n${message}`);
+    }
+    assert.equal(error.problems.length, 10);
+  });
+
+  it('refuses a production API without keys, and allows a development one', () => {
+    assert.throws(() => assertProductionReady(loadConfig({ NODE_ENV: 'production' })), /API_KEYS: required when NODE_ENV=production/);
+    assert.doesNotThrow(() => assertProductionReady(loadConfig({ NODE_ENV: 'development' })));
+  });
+});
+
+describe('API_KEYS', () => {
+  it('binds each key to a role, and supplier keys to one supplier', () => {
+    assert.deepEqual(parseApiKeys('wms-1:warehouse,ops:operator,globex:supplier:GLOBEX'), [
+      { key: 'wms-1', role: 'warehouse' },
+      { key: 'ops', role: 'operator' },
+      { key: 'globex', role: 'supplier', supplierId: 'GLOBEX' },
+    ]);
+  });
+
+  it('is empty when unset or blank', () => {
+    assert.deepEqual(parseApiKeys(undefined), []);
+    assert.deepEqual(parseApiKeys(' , '), []);
+  });
+
+  it('rejects a supplier key without a supplier, an unknown role, a duplicate key and stray parts', () => {
+    assert.throws(() => parseApiKeys('k:supplier'), /entry 1: supplier keys must be bound to a supplier/);
+    assert.throws(() => parseApiKeys('k:accountant'), /entry 1: unknown role "accountant"/);
+    assert.throws(() => parseApiKeys('k:finance,k:operator'), /entry 2: the same key is configured twice/);
+    assert.throws(() => parseApiKeys('k:finance:ACME'), /only supplier keys take a supplierId/);
+    assert.throws(() => parseApiKeys('k:supplier:ACME:extra'), /too many/);
+    assert.throws(() => parseApiKeys('lonely-key'), /expected key:role/);
+  });
+
+  it('never echoes a key in its error messages', () => {
+    assert.throws(
+      () => parseApiKeys('s3cr3t-value:nobody'),
+      (error: Error) => !error.message.includes('s3cr3t-value'),
+    );
+  });
+});

@@ -1,0 +1,149 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import { createActivities } from '../activities';
+import { createPorts } from '../activities/wiring';
+import { openDatabase, runMigrations } from '../activities/erp/database';
+import type { OpenDatabase } from '../activities/erp/database';
+import { connectWorker } from '../temporal-config/connection';
+import { loadConfig, projectRoot } from '../temporal-config/env';
+import type { AppConfig } from '../temporal-config/env';
+import { createLogger, installTemporalRuntime } from '../temporal-config/logging';
+import type { Logger } from '../temporal-config/logging';
+
+/** Everything a test may hand in instead of having the worker open its own. */
+export interface WorkerDependencies {
+  connection?: NativeConnection;
+  knex?: Knex;
+  logger?: Logger;
+  /** Replaces the real activities (fakes in workflow tests). */
+  activities?: object;
+  /** Extra Worker.create options, e.g. a test-specific taskQueue. */
+  workerOptions?: Partial<WorkerOptions>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Settles when the worker has stopped (after shutdown, or on a fatal error). */
+  finished: Promise<void>;
+  /** Stops polling, lets running tasks finish, then releases what startWorker opened itself. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Source workflows under tsx; the prebuilt bundle (`npm run build`) when running compiled or
+ * when WORKFLOW_BUNDLE_PATH names one: it skips a webpack build at every start and pins the
+ * exact workflow code that replay tests ran against.
+ */
+export function workflowCodeOptions(config: AppConfig): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> {
+  const bundlePath = config.temporal.workflowBundlePath;
+  if (bundlePath) {
+    if (!fs.existsSync(bundlePath)) throw new Error(`WORKFLOW_BUNDLE_PATH ${bundlePath} does not exist`);
+    return { workflowBundle: { codePath: bundlePath } };
+  }
+  const builtBundle = path.join(projectRoot, 'dist', 'workflow-bundle.js');
+  const runningCompiled = path.extname(__filename) === '.js';
+  if (runningCompiled && fs.existsSync(builtBundle)) return { workflowBundle: { codePath: builtBundle } };
+  return { workflowsPath: require.resolve('../workflows') };
+}
+
+export async function startWorker(config: AppConfig, deps: WorkerDependencies = {}): Promise<RunningWorker> {
+  const logger = deps.logger ?? createLogger(config, { service: 'worker' });
+  let database: OpenDatabase | undefined;
+  let ownConnection: NativeConnection | undefined;
+  try {
+    let knex = deps.knex;
+    if (!knex && !deps.activities) {
+      database = await openDatabase(config, logger);
+      await runMigrations(database.knex);
+      knex = database.knex;
+    }
+    // The worker process also runs the outbox relay: it already holds the ERP connection and is
+    // the process that is scaled and drained like any other background worker.
+    const ports = deps.activities ? undefined : createPorts({ config, knex: knex!, logger });
+    const activities = deps.activities ?? createActivities(ports!, config.policy);
+    const connection =
+      deps.connection ??
+      (ownConnection = await connectWorker(config, {
+        onRetry: (attempt, error) =>
+          logger.warn('Temporal not reachable yet, retrying', { attempt, address: config.temporal.address, error: error.message }),
+      }));
+
+    const worker = await Worker.create({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      ...workflowCodeOptions(config),
+      activities,
+      // Long enough for an in-flight ERP posting or webhook to finish on a deploy.
+      shutdownGraceTime: '30s',
+      ...deps.workerOptions,
+    });
+
+    const finished = worker.run();
+    ports?.outbox.start(config.outbox.relayIntervalMs);
+    const releaseOwnResources = async () => {
+      await finished.catch(() => undefined);
+      await ports?.outbox.stop();
+      await ownConnection?.close();
+      await database?.close();
+    };
+    let stopping: Promise<void> | undefined;
+    const shutdown = () => {
+      stopping ??= (async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await releaseOwnResources();
+      })();
+      return stopping;
+    };
+    logger.info('Worker started', {
+      taskQueue: config.temporal.taskQueue,
+      namespace: config.temporal.namespace,
+      address: config.temporal.address,
+    });
+    return { worker, finished, shutdown };
+  } catch (error) {
+    await ownConnection?.close().catch(() => undefined);
+    await database?.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config, { service: 'worker' });
+  installTemporalRuntime(logger);
+  const running = await startWorker(config, { logger });
+
+  // Under `npm start` a terminal Ctrl-C arrives twice (SIGINT from the terminal, SIGTERM from
+  // the parent); one shutdown is enough.
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
+    logger.info('Shutting down worker: finishing in-flight tasks', { signal });
+    void running.shutdown();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    await running.finished;
+  } catch (error) {
+    logger.error('Worker stopped with an error', { error });
+    await running.shutdown();
+    process.exitCode = 1;
+    return;
+  }
+  await running.shutdown();
+  logger.info('Worker stopped');
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`worker failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

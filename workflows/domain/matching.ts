@@ -1,0 +1,234 @@
+/**
+ * Three-way match (SPEC §3): each invoice line against its PO line (agreed price) and the
+ * cumulative accepted receipts; services two-way against the confirmed quantity; header checks
+ * on currency and total. Every reason carries expected / actual / tolerance so an AP clerk can
+ * redo the maths.
+ *
+ * Also home of the small read helpers over PoState that matching, the ledger and the lifecycle
+ * share (which invoices count, what has been credited), so the three never disagree.
+ */
+import { abs, add, cmp, dec, formatPrice, formatQuantity, isPositive, isZero, lineAmount, max, mul, round2, sub, sum } from './money';
+import type { DocumentLine, Invoice } from './schemas';
+import { normaliseDocumentNumber } from './schemas';
+import type { CreditMemoRecord, InvoiceState, MatchLine, MatchReason, MatchResult, PoLine, PoState } from './state';
+
+// ---------------------------------------------------------------------------------------------
+// Shared read helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Invoice numbers are compared the way duplicates are detected: case, spaces, separators ignored. */
+export function sameDocumentNumber(a: string, b: string): boolean {
+  return a === b || normaliseDocumentNumber(a) === normaliseDocumentNumber(b);
+}
+
+export function findInvoice(state: Pick<PoState, 'invoices'>, invoiceNumber: string): InvoiceState | undefined {
+  return (
+    state.invoices.find((invoice) => invoice.invoiceNumber === invoiceNumber) ??
+    state.invoices.find((invoice) => sameDocumentNumber(invoice.invoiceNumber, invoiceNumber))
+  );
+}
+
+export function findLine(state: Pick<PoState, 'lines'>, lineNo: number): PoLine | undefined {
+  return state.lines.find((line) => line.lineNo === lineNo);
+}
+
+/** Credit memos recorded against one invoice, in arrival order. */
+export function creditMemosFor(state: Pick<PoState, 'creditMemos'>, invoiceNumber: string): CreditMemoRecord[] {
+  return state.creditMemos.filter((memo) => sameDocumentNumber(memo.invoiceNumber, invoiceNumber));
+}
+
+/** Quantity of one line on a document (0 when the document does not carry the line). */
+export function documentLineQuantity(lines: readonly DocumentLine[], lineNo: number): string {
+  return formatQuantity(sum(lines.filter((line) => line.lineNo === lineNo).map((line) => line.quantity)));
+}
+
+/** An invoice's quantity on a line net of the given credit memos against it. */
+export function netInvoiceLineQuantity(
+  invoiceLines: readonly DocumentLine[],
+  memos: readonly Pick<CreditMemoRecord, 'lines'>[],
+  lineNo: number,
+): string {
+  const credited = sum(memos.map((memo) => documentLineQuantity(memo.lines, lineNo)));
+  return formatQuantity(sub(documentLineQuantity(invoiceLines, lineNo), credited));
+}
+
+/**
+ * The quantity a supplier is held to on a line: what they confirmed, once the PO is acknowledged
+ * and no change is pending; before that (or while a buyer change order awaits a new
+ * acknowledgement, which resets confirmations) the ordered quantity.
+ */
+export function committedQuantity(state: Pick<PoState, 'awaitingAcknowledgement' | 'pendingChanges'>, line: PoLine): string {
+  if (line.cancelled) return line.confirmedQuantity;
+  return state.awaitingAcknowledgement || state.pendingChanges ? line.quantity : line.confirmedQuantity;
+}
+
+/**
+ * A cancelled line can still be invoiced when it was short-closed after goods arrived (its
+ * confirmed quantity became what was received): those goods are owed for. A line cancelled
+ * before anything was delivered is no longer on the PO for invoicing.
+ */
+export function isInvoiceableLine(line: PoLine): boolean {
+  if (!line.cancelled) return true;
+  return line.kind === 'goods' ? isPositive(line.receivedQuantity) : isPositive(line.confirmedQuantity);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Three-way match
+// ---------------------------------------------------------------------------------------------
+
+/** The parts of an invoice the match looks at: a new submission or a stored InvoiceState. */
+export type MatchableInvoice = Pick<Invoice, 'invoiceNumber' | 'currency' | 'lines' | 'total'> & {
+  freight?: string;
+  tax?: string;
+};
+
+export interface ThreeWayMatchInput {
+  state: PoState;
+  invoice: MatchableInvoice;
+  /**
+   * For a re-match: which invoice already on the PO this is, so that it is not counted twice and
+   * only invoices submitted before it count as "earlier". Defaults to `invoice.invoiceNumber`
+   * when that invoice is already on the PO; a new invoice comes after every existing one.
+   */
+  invoiceNumber?: string;
+  /** ISO instant of the match (from the event), recorded as matchedAt. */
+  at: string;
+}
+
+function reason(code: MatchReason['code'], message: string, expected: string, actual: string, tolerance: string): MatchReason {
+  return { code, message, expected, actual, tolerance };
+}
+
+export function threeWayMatch({ state, invoice, invoiceNumber, at }: ThreeWayMatchInput): MatchResult {
+  const tolerances = state.policy.tolerances;
+  const ownNumber = invoiceNumber ?? invoice.invoiceNumber;
+  const ownIndex = state.invoices.findIndex((existing) => sameDocumentNumber(existing.invoiceNumber, ownNumber));
+  // Invoices submitted before this one, in array order; a new invoice comes after all of them.
+  const earlier = (ownIndex >= 0 ? state.invoices.slice(0, ownIndex) : state.invoices).filter(
+    (existing) => existing.status !== 'rejected',
+  );
+  const counted = [...earlier.map((existing) => existing.invoiceNumber), ownNumber];
+  const memosCounted = state.creditMemos.filter((memo) => counted.some((number) => sameDocumentNumber(memo.invoiceNumber, number)));
+
+  const lines: MatchLine[] = invoice.lines.map((invoiceLine) => {
+    const poLine = findLine(state, invoiceLine.lineNo);
+    if (!poLine || !isInvoiceableLine(poLine)) {
+      const why = poLine
+        ? `Line ${invoiceLine.lineNo} (${poLine.sku}) was cancelled on PO ${state.poNumber} and can no longer be invoiced`
+        : `Line ${invoiceLine.lineNo} is not on PO ${state.poNumber}`;
+      return {
+        lineNo: invoiceLine.lineNo,
+        status: 'exception',
+        reasons: [reason('UNKNOWN_LINE', why, poLine ? 'an open PO line' : 'a PO line number', String(invoiceLine.lineNo), '0')],
+      };
+    }
+
+    const reasons: MatchReason[] = [];
+    let pendingReceipt = false;
+
+    // Quantity: everything invoiced on this line so far, this invoice included, net of credits.
+    const cumulativeInvoiced = formatQuantity(
+      sub(
+        add(...earlier.map((existing) => documentLineQuantity(existing.lines, poLine.lineNo)), invoiceLine.quantity),
+        sum(memosCounted.map((memo) => documentLineQuantity(memo.lines, poLine.lineNo))),
+      ),
+    );
+    if (poLine.kind === 'service') {
+      // Services are never "received": two-way match against what was ordered / confirmed.
+      const ordered = committedQuantity(state, poLine);
+      if (cmp(cumulativeInvoiced, ordered) > 0) {
+        reasons.push(
+          reason(
+            'QTY_EXCEEDS_ORDERED',
+            `Line ${poLine.lineNo} (${poLine.sku}): invoiced quantity ${cumulativeInvoiced} (all invoices, net of credits) exceeds the ordered ${formatQuantity(ordered)}`,
+            formatQuantity(ordered),
+            cumulativeInvoiced,
+            '0',
+          ),
+        );
+      }
+    } else if (isZero(poLine.receivedQuantity)) {
+      // Nothing accepted yet: hold the line until goods arrive; not the supplier's error (yet).
+      pendingReceipt = true;
+    } else {
+      const received = dec(poLine.receivedQuantity);
+      const allowedOver = mul(received, tolerances.qtyOverPct);
+      const limit = received.plus(allowedOver);
+      if (cmp(cumulativeInvoiced, limit) > 0) {
+        reasons.push(
+          reason(
+            'QTY_EXCEEDS_RECEIVED',
+            `Line ${poLine.lineNo} (${poLine.sku}): invoiced quantity ${cumulativeInvoiced} (all invoices, net of credits) exceeds the ${formatQuantity(received)} received` +
+              (isZero(allowedOver) ? '' : ` plus tolerance ${formatQuantity(allowedOver)}`),
+            formatQuantity(limit),
+            cumulativeInvoiced,
+            formatQuantity(allowedOver),
+          ),
+        );
+      }
+    }
+
+    // Price: against the agreed price (an approved supplier change, else the PO price).
+    const agreed = dec(poLine.agreedUnitPrice);
+    const priceTolerance = max(mul(agreed, tolerances.priceVariancePct), tolerances.priceVarianceAbs);
+    if (cmp(abs(sub(invoiceLine.unitPrice, agreed)), priceTolerance) > 0) {
+      reasons.push(
+        reason(
+          'PRICE_VARIANCE',
+          `Invoiced unit price ${formatPrice(invoiceLine.unitPrice)} differs from agreed ${formatPrice(agreed)} by more than ${formatPrice(priceTolerance)}` +
+            ` (line ${poLine.lineNo}, ${poLine.sku})`,
+          formatPrice(agreed),
+          formatPrice(invoiceLine.unitPrice),
+          formatPrice(priceTolerance),
+        ),
+      );
+    }
+
+    const status: MatchLine['status'] = reasons.length > 0 ? 'exception' : pendingReceipt ? 'pending_receipt' : 'matched';
+    return { lineNo: invoiceLine.lineNo, status, reasons };
+  });
+
+  const headerReasons: MatchReason[] = [];
+  if (invoice.currency !== state.currency) {
+    headerReasons.push(
+      reason(
+        'CURRENCY_MISMATCH',
+        `Invoice is in ${invoice.currency} but PO ${state.poNumber} is in ${state.currency}`,
+        state.currency,
+        invoice.currency,
+        '0',
+      ),
+    );
+  }
+  const computedTotal = add(
+    ...invoice.lines.map((line) => lineAmount(line.quantity, line.unitPrice)),
+    invoice.freight ?? '0',
+    invoice.tax ?? '0',
+  );
+  const totalTolerance = dec(tolerances.totalVarianceAbs);
+  if (cmp(abs(sub(computedTotal, invoice.total)), totalTolerance) > 0) {
+    headerReasons.push(
+      reason(
+        'TOTAL_MISMATCH',
+        `Invoice total ${round2(invoice.total)} differs from the lines, freight and tax (${round2(computedTotal)}) by more than ${round2(totalTolerance)}`,
+        round2(computedTotal),
+        round2(invoice.total),
+        round2(totalTolerance),
+      ),
+    );
+  }
+
+  const anyException = headerReasons.length > 0 || lines.some((line) => line.status === 'exception');
+  const anyPending = lines.some((line) => line.status === 'pending_receipt');
+  return {
+    status: anyException ? 'exception' : anyPending ? 'pending_receipt' : 'matched',
+    reasons: headerReasons,
+    lines,
+    matchedAt: at,
+  };
+}
+
+/** All reasons of a match, header first: what an exception carries. */
+export function allReasons(match: MatchResult): MatchReason[] {
+  return [...match.reasons, ...match.lines.flatMap((line) => line.reasons)];
+}

@@ -1,0 +1,2 @@
+// The workflow bundle entry: workflow functions only.
+export { purchaseOrderWorkflow } from './purchase-order/workflow';

@@ -1,0 +1,79 @@
+/**
+ * The Temporal contract of a purchase order (SPEC §6). Operators and other tools rely on these
+ * string names: never rename one that running workflows use.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  Acknowledgement,
+  AdvanceShipNotice,
+  CancelPurchaseOrder,
+  ChangeDecision,
+  ChangeOrder,
+  CreatePurchaseOrder,
+  CreditMemo,
+  GoodsReceipt,
+  Invoice,
+  InvoiceResolution,
+  PaymentStatusReport,
+} from '../domain/schemas';
+import type { Actor, InvoiceState, MatchResult, PoState, PoView } from '../domain/state';
+
+export const TASK_QUEUE = 'procure-to-pay';
+export const WORKFLOW_TYPE = 'purchaseOrderWorkflow';
+
+export function workflowId(poNumber: string): string {
+  return `purchase-order:${poNumber}`;
+}
+
+/** Workflow input: a new PO, or the state carried over by continue-as-new. */
+export type PurchaseOrderWorkflowInput =
+  | { kind: 'new'; po: CreatePurchaseOrder; requestHash: string; actor: Actor; issuedAt: string; options?: WorkflowOptions }
+  | { kind: 'continued'; state: PoState; options?: WorkflowOptions };
+
+export interface WorkflowOptions {
+  /** Continue-as-new once the history has this many events (default 2000, or when Temporal suggests it). */
+  historyThreshold?: number;
+}
+
+/** Every command carries who sent it and, where the body has one, the hash of its canonical JSON. */
+export interface Command<T> {
+  actor: Actor;
+  body: T;
+  bodyHash: string;
+}
+
+export interface InvoiceOutcome {
+  invoiceNumber: string;
+  status: InvoiceState['status'];
+  match: MatchResult;
+}
+
+// Updates: validated commands the API must acknowledge. Update id = idempotency key.
+export const confirmIssued = defineUpdate<PoView, [{ requestHash: string }]>('confirmIssued');
+export const acknowledge = defineUpdate<PoView, [Command<Acknowledgement>]>('acknowledge');
+export const decideChanges = defineUpdate<PoView, [Command<ChangeDecision>]>('decideChanges');
+export const changeOrder = defineUpdate<PoView, [Command<ChangeOrder>]>('changeOrder');
+export const cancel = defineUpdate<PoView, [Command<CancelPurchaseOrder>]>('cancel');
+export const submitAsn = defineUpdate<PoView, [Command<AdvanceShipNotice>]>('submitAsn');
+export const postReceipt = defineUpdate<PoView, [Command<GoodsReceipt>]>('postReceipt');
+export const submitInvoice = defineUpdate<InvoiceOutcome, [Command<Invoice>]>('submitInvoice');
+export const submitCreditMemo = defineUpdate<PoView, [Command<CreditMemo>]>('submitCreditMemo');
+export const resolveInvoice = defineUpdate<PoView, [Command<InvoiceResolution> & { invoiceNumber: string }]>('resolveInvoice');
+export const reportPaymentStatus = defineUpdate<PoView, [Command<PaymentStatusReport> & { invoiceNumber: string }]>(
+  'reportPaymentStatus',
+);
+
+// Query: the full state of SPEC §7.
+export const status = defineQuery<PoView>('status');
+
+// Signal: a pure event with no answer owed (operators nudging a re-match, e.g. after master-data fixes).
+export const rematchHeldInvoices = defineSignal<[{ actor: Actor }]>('rematchHeldInvoices');
+
+// Search attributes (SPEC §6), kept current by the workflow for the Web UI and `temporal workflow list`.
+export const PO_NUMBER = defineSearchAttributeKey('PoNumber', SearchAttributeType.KEYWORD);
+export const SUPPLIER_ID = defineSearchAttributeKey('SupplierId', SearchAttributeType.KEYWORD);
+export const PO_STATUS = defineSearchAttributeKey('PoStatus', SearchAttributeType.KEYWORD);
+export const HAS_OPEN_EXCEPTION = defineSearchAttributeKey('HasOpenException', SearchAttributeType.BOOL);
+export const PO_TOTAL = defineSearchAttributeKey('PoTotal', SearchAttributeType.DOUBLE);
+export const SEARCH_ATTRIBUTE_KEYS = [PO_NUMBER, SUPPLIER_ID, PO_STATUS, HAS_OPEN_EXCEPTION, PO_TOTAL] as const;
