@@ -86,6 +86,8 @@ export interface ErpPort {
   /** Invoices are unique per supplier and normalised invoice number, across all POs. */
   checkDuplicateInvoice(supplierId: string, invoiceNumber: string, bodyHash: string): Promise<DuplicateInvoiceCheck>;
   listPurchaseOrders(filter: PurchaseOrderListFilter): Promise<{ items: PurchaseOrderSummary[]; nextCursor: string | null }>;
+  /** The PO's full state as of its latest recorded event (readable after workflow retention). */
+  getPurchaseOrderSnapshot(poNumber: string): Promise<PoView | undefined>;
   /** Sum of debits minus credits per account, optionally for one PO: for invariants and ops. */
   accountBalances(poNumber?: string): Promise<Record<string, string>>;
   ping(): Promise<void>;

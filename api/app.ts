@@ -42,7 +42,7 @@ export function createApp(deps: AppDependencies): express.Express {
   assertProductionReady(config);
   const erp = deps.erp ?? new KnexErp(knex, logger);
   const metrics = new ApiMetrics();
-  const gateway = new PurchaseOrderGateway(client);
+  const gateway = new PurchaseOrderGateway(client, undefined, erp);
   const idempotent = idempotencyKeys(new IdempotencyStore(knex), logger);
   const rateLimitOptions = config.api.rateLimit;
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { msToNumber } from '@temporalio/common/lib/time';
+import { DurationString } from '../workflows/domain/schemas';
 
 export type Role = 'procurement' | 'supplier' | 'warehouse' | 'finance' | 'operator';
 export const ROLES: readonly Role[] = ['procurement', 'supplier', 'warehouse', 'finance', 'operator'];
@@ -108,20 +108,11 @@ function booleanFlag<Fallback extends boolean | undefined>(fallback: Fallback) {
   });
 }
 
-/**
- * Policy durations are handed to Temporal timers as strings, so they must parse with the same
- * `ms`-style grammar Temporal uses. A unit is required: a bare "48" would silently mean 48 ms.
- */
+/** Policy durations use the grammar the workflow's timers read (a unit is required: "48h", "2d"). */
 const duration = (fallback: string) =>
   optionalString.transform((value, ctx) => {
     const text = value ?? fallback;
-    let millis: number;
-    try {
-      millis = /[a-z]\s*$/i.test(text) ? msToNumber(text as Parameters<typeof msToNumber>[0]) : Number.NaN;
-    } catch {
-      millis = Number.NaN;
-    }
-    if (!Number.isFinite(millis) || millis <= 0) {
+    if (!DurationString.safeParse(text).success) {
       ctx.addIssue({ code: 'custom', message: `expected a positive duration with a unit like "48h", "2d" or "30m", got "${text}"` });
       return z.NEVER;
     }

@@ -319,6 +319,11 @@ export class KnexErp implements ErpPort {
     return Object.fromEntries(accounts.map(({ code }) => [code, round2(balances.get(code) ?? '0')]));
   }
 
+  async getPurchaseOrderSnapshot(poNumber: string): Promise<PoView | undefined> {
+    const row = await this.knex('purchase_orders').where({ po_number: poNumber }).first('snapshot');
+    return row?.snapshot ?? undefined;
+  }
+
   async ping(): Promise<void> {
     await this.knex.raw('select 1');
   }
@@ -349,11 +354,12 @@ export class KnexErp implements ErpPort {
         cancelled_at: po.cancelled?.at ?? null,
         cancel_reason: po.cancelled?.reason ?? null,
         closed_at: po.closedAt,
+        snapshot: json(po),
         created_at: po.createdAt,
         updated_at: record.at,
       })
       .onConflict('po_number')
-      .merge(['buyer', 'status', 'total', 'has_open_exception', 'payment_terms', 'cancelled_at', 'cancel_reason', 'closed_at', 'updated_at'])
+      .merge(['buyer', 'status', 'total', 'has_open_exception', 'payment_terms', 'cancelled_at', 'cancel_reason', 'closed_at', 'snapshot', 'updated_at'])
       .where('purchase_orders.updated_at', '<=', record.at);
 
     if (po.lines.length === 0) return;

@@ -69,6 +69,8 @@ export class PurchaseOrderGateway {
   constructor(
     private readonly client: Client,
     private readonly commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS,
+    /** Finished POs whose workflow history Temporal no longer retains are read from the ERP. */
+    private readonly erp?: Pick<ErpPort, 'getPurchaseOrderSnapshot'>,
   ) {}
 
   /** Runs Temporal calls with a deadline, so a stuck command cannot hold an HTTP request forever. */
@@ -81,7 +83,15 @@ export class PurchaseOrderGateway {
   }
 
   async view(poNumber: string): Promise<PoView> {
-    return this.handle(poNumber).query(status);
+    try {
+      return await this.handle(poNumber).query(status);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError) || !this.erp) throw error;
+      const snapshot = await this.erp.getPurchaseOrderSnapshot(poNumber);
+      // Only a finished PO can outlive its workflow; anything else is genuinely unknown.
+      if (snapshot && (snapshot.status === 'closed' || snapshot.status === 'cancelled')) return snapshot;
+      throw error;
+    }
   }
 
   /** The PO as `actor` may see it; another supplier's PO is "not found". */

@@ -69,7 +69,7 @@ export interface Harness {
   knex: Knex;
   ports: Ports;
   taskQueue: string;
-  /** Runs `fn` with a worker polling; the worker drains afterwards. */
+  /** Runs `fn` while the harness's worker polls (it runs from creation until `close()`). */
   withWorker<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -81,7 +81,16 @@ export async function createHarness(env: TestWorkflowEnvironment, policy: Partia
   const ports = createPorts({ config, knex: database.knex, logger });
   const activities = createActivities(ports, { ...config.policy, ...policy });
   const taskQueue = definitions.TASK_QUEUE;
-  const workflowBundleCode = await workflowBundle();
+  // One worker for the whole file: POs of earlier tests keep their timers, and a time-skipping
+  // server only skips time while no workflow task waits for a worker.
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+  });
+  const running = worker.run();
   return {
     env,
     client: env.client,
@@ -89,16 +98,12 @@ export async function createHarness(env: TestWorkflowEnvironment, policy: Partia
     ports,
     taskQueue,
     async withWorker(fn) {
-      const worker = await Worker.create({
-        connection: env.nativeConnection,
-        namespace: env.namespace ?? 'default',
-        taskQueue,
-        workflowBundle: workflowBundleCode,
-        activities,
-      });
-      return worker.runUntil(fn);
+      if (worker.getState() !== 'RUNNING') throw new Error(`The test worker is ${worker.getState()}`);
+      return fn();
     },
     async close() {
+      worker.shutdown();
+      await running;
       await database.drop();
     },
   };

@@ -97,10 +97,20 @@ export const SupplierId = z
 
 export const LineNo = z.number().int().positive().max(99999).meta({ example: 1 });
 
-/** A duration such as "48h", "2d", "30m" (Temporal duration strings). */
+const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
+const DURATION_UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/** A duration such as "48h", "2d", "30m": the one grammar config, supplier SLAs and timers share. */
 export const DurationString = z
   .string()
-  .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|w)$/, 'must be a duration like "48h", "2d" or "30m"');
+  .regex(DURATION_PATTERN, 'must be a duration like "48h", "2d" or "30m"')
+  .refine((d) => DURATION_PATTERN.test(d) && durationToMs(d) > 0, 'must be longer than 0');
+
+export function durationToMs(duration: string): number {
+  const match = DURATION_PATTERN.exec(duration);
+  if (!match) throw new Error(`"${duration}" is not a duration like "48h", "2d" or "30m"`);
+  return Math.round(Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS]);
+}
 
 const FreeText = z.string().trim().min(1).max(2000);
 

@@ -65,6 +65,7 @@ import {
   Invoice,
   InvoiceResolution,
   PaymentStatusReport,
+  durationToMs,
   normaliseDocumentNumber,
 } from '../domain/schemas';
 import type { Actor, InvoiceState, JournalEntry, MatchResult, PaymentPlan, PoEvent, PoState, PoView } from '../domain/state';
@@ -125,7 +126,8 @@ const SYSTEM: Actor = { role: 'system', id: 'system' };
 class Lock {
   private held = false;
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    await condition(() => !this.held);
+    // Several waiters can see the lock free in the same activation: re-check after every wake-up.
+    while (this.held) await condition(() => !this.held);
     this.held = true;
     try {
       return await fn();
@@ -155,12 +157,6 @@ function rejectInvalid<T>(schema: { safeParse(v: unknown): { success: true; data
   return parsed.data;
 }
 
-function durationToMs(duration: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(duration);
-  if (!match) throw new Error(`Bad duration ${duration}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[match[2] as 'ms'];
-  return Math.round(Number(match[1]) * unit);
-}
 
 export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): Promise<PoView> {
   const info = workflowInfo();
