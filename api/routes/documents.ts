@@ -26,10 +26,14 @@ import {
   submitCreditMemo,
   submitInvoice,
 } from '../../workflows/purchase-order/definitions';
-import { allowRoles, callerOf } from '../auth';
-import { hashBody } from '../canonical';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import type { Role } from '../../temporal-config/env';
+import type { PoView } from '../../workflows/domain/state';
+import type { Command } from '../../workflows/purchase-order/definitions';
+import { allowRoles } from '../auth';
 import { ConflictError, NotFoundError } from '../errors';
-import { commandUpdateId, poNumberParam } from './purchase-orders';
+import { commandUpdateId, parseCommand, poNumberParam } from './purchase-orders';
 import type { PurchaseOrderGateway } from './purchase-orders';
 
 export interface DocumentRouteDeps {
@@ -48,29 +52,32 @@ function invoiceNumberParam(req: Request): string {
 export function documentsRouter({ erp, gateway, idempotent }: DocumentRouteDeps): Router {
   const router = Router();
 
-  router.post('/:poNumber/asns', allowRoles('supplier'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
-    const poNumber = poNumberParam(req);
-    const body = AdvanceShipNotice.parse(req.body);
-    const bodyHash = hashBody(body);
-    const view = await gateway.execute(actor, poNumber, submitAsn, { actor, body, bodyHash }, `submitAsn:${body.asnNumber}:${bodyHash}`);
-    res.status(201).json(view);
-  });
+  /** A numbered document: the Update id is the document number and the body hash. */
+  function documentCommand<T>(path: string, roles: Role[], schema: z.ZodType<T>, update: UpdateDefinition<PoView, [Command<T>]>, documentNumber: (body: T) => string): void {
+    router.post(`/:poNumber/${path}`, allowRoles(...roles), idempotent, async (req, res) => {
+      const command = parseCommand(req, schema);
+      const updateId = `${update.name}:${documentNumber(command.body)}:${command.bodyHash}`;
+      res.status(201).json(await gateway.execute(command.actor, poNumberParam(req), update, command, updateId));
+    });
+  }
 
-  router.post('/:poNumber/receipts', allowRoles('warehouse'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
-    const poNumber = poNumberParam(req);
-    const body = GoodsReceipt.parse(req.body);
-    const bodyHash = hashBody(body);
-    const view = await gateway.execute(actor, poNumber, postReceipt, { actor, body, bodyHash }, `postReceipt:${body.receiptNumber}:${bodyHash}`);
-    res.status(201).json(view);
-  });
+  /** A finance decision on one invoice of the PO. */
+  function invoiceDecision<T>(path: string, schema: z.ZodType<T>, update: UpdateDefinition<PoView, [Command<T> & { invoiceNumber: string }]>): void {
+    router.post(`/:poNumber/invoices/:invoiceNumber/${path}`, allowRoles('finance'), idempotent, async (req, res) => {
+      const invoiceNumber = invoiceNumberParam(req);
+      const command = parseCommand(req, schema);
+      const updateId = commandUpdateId(req, `${update.name}:${normaliseDocumentNumber(invoiceNumber)}`, command.bodyHash);
+      res.json(await gateway.execute(command.actor, poNumberParam(req), update, { ...command, invoiceNumber }, updateId));
+    });
+  }
+
+  documentCommand('asns', ['supplier'], AdvanceShipNotice, submitAsn, (asn) => asn.asnNumber);
+  documentCommand('receipts', ['warehouse'], GoodsReceipt, postReceipt, (receipt) => receipt.receiptNumber);
+  documentCommand('credit-memos', ['supplier', 'finance'], CreditMemo, submitCreditMemo, (memo) => memo.creditMemoNumber);
 
   router.post('/:poNumber/invoices', allowRoles('supplier', 'finance'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
     const poNumber = poNumberParam(req);
-    const body = Invoice.parse(req.body);
-    const bodyHash = hashBody(body);
+    const { actor, body, bodyHash } = parseCommand(req, Invoice);
     // The supplier of record, not the caller's claim: finance may key in a supplier's invoice.
     const po = await gateway.viewFor(actor, poNumber);
     // Invoice numbers are unique per supplier across ALL its POs (SPEC §3): only the ERP sees that.
@@ -88,37 +95,8 @@ export function documentsRouter({ erp, gateway, idempotent }: DocumentRouteDeps)
     res.status(201).json(outcome);
   });
 
-  router.post('/:poNumber/credit-memos', allowRoles('supplier', 'finance'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
-    const poNumber = poNumberParam(req);
-    const body = CreditMemo.parse(req.body);
-    const bodyHash = hashBody(body);
-    const updateId = `submitCreditMemo:${body.creditMemoNumber}:${bodyHash}`;
-    const view = await gateway.execute(actor, poNumber, submitCreditMemo, { actor, body, bodyHash }, updateId);
-    res.status(201).json(view);
-  });
-
-  router.post('/:poNumber/invoices/:invoiceNumber/resolution', allowRoles('finance'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
-    const poNumber = poNumberParam(req);
-    const invoiceNumber = invoiceNumberParam(req);
-    const body = InvoiceResolution.parse(req.body);
-    const bodyHash = hashBody(body);
-    const updateId = commandUpdateId(req, `resolveInvoice:${normaliseDocumentNumber(invoiceNumber)}`, bodyHash);
-    const view = await gateway.execute(actor, poNumber, resolveInvoice, { actor, body, bodyHash, invoiceNumber }, updateId);
-    res.json(view);
-  });
-
-  router.post('/:poNumber/invoices/:invoiceNumber/payment-status', allowRoles('finance'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
-    const poNumber = poNumberParam(req);
-    const invoiceNumber = invoiceNumberParam(req);
-    const body = PaymentStatusReport.parse(req.body);
-    const bodyHash = hashBody(body);
-    const updateId = commandUpdateId(req, `reportPaymentStatus:${normaliseDocumentNumber(invoiceNumber)}`, bodyHash);
-    const view = await gateway.execute(actor, poNumber, reportPaymentStatus, { actor, body, bodyHash, invoiceNumber }, updateId);
-    res.json(view);
-  });
+  invoiceDecision('resolution', InvoiceResolution, resolveInvoice);
+  invoiceDecision('payment-status', PaymentStatusReport, reportPaymentStatus);
 
   return router;
 }

@@ -35,7 +35,8 @@ import {
   status,
   workflowId,
 } from '../../workflows/purchase-order/definitions';
-import type { PurchaseOrderWorkflowInput } from '../../workflows/purchase-order/definitions';
+import type { Command, PurchaseOrderWorkflowInput } from '../../workflows/purchase-order/definitions';
+import type { Role } from '../../temporal-config/env';
 import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
 import { hashBody } from '../canonical';
 import { ConflictError, ForbiddenError, InputError, NotFoundError, UnprocessableError, zodIssuesToErrors } from '../errors';
@@ -161,6 +162,13 @@ export function poNumberParam(req: Request): string {
  * Idempotency-Key (so a retry of the same request joins the first Update), else a fresh id (two
  * deliberate identical commands, e.g. two cancels, are two commands; the workflow decides).
  */
+/** Parses a command body with its shared schema; every Update argument carries who sent it and the body's hash. */
+export function parseCommand<T>(req: Request, schema: z.ZodType<T>): Command<T> {
+  const actor = callerOf(req);
+  const body = schema.parse(req.body);
+  return { actor, body, bodyHash: hashBody(body) };
+}
+
 export function commandUpdateId(req: Request, updateName: string, bodyHash: string): string {
   const header = req.get(IDEMPOTENCY_KEY_HEADER);
   const key = header !== undefined ? parseIdempotencyKey(header) : randomUUID();
@@ -273,41 +281,18 @@ export function purchaseOrdersRouter({ client, erp, gateway, idempotent }: Purch
     res.json(await gateway.viewFor(callerOf(req), poNumberParam(req)));
   });
 
-  router.post('/:poNumber/acknowledgement', allowRoles('supplier'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
-    const poNumber = poNumberParam(req);
-    const body = Acknowledgement.parse(req.body);
-    const bodyHash = hashBody(body);
-    const view = await gateway.execute(actor, poNumber, acknowledge, { actor, body, bodyHash }, commandUpdateId(req, 'acknowledge', bodyHash));
-    res.json(view);
-  });
+  /** A command that answers with the PO's state; its Update id follows the Idempotency-Key rules. */
+  function stateCommand<T>(path: string, roles: Role[], schema: z.ZodType<T>, update: UpdateDefinition<PoView, [Command<T>]>): void {
+    router.post(`/:poNumber/${path}`, allowRoles(...roles), idempotent, async (req, res) => {
+      const command = parseCommand(req, schema);
+      res.json(await gateway.execute(command.actor, poNumberParam(req), update, command, commandUpdateId(req, update.name, command.bodyHash)));
+    });
+  }
 
-  router.post('/:poNumber/change-decision', allowRoles('procurement'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
-    const poNumber = poNumberParam(req);
-    const body = ChangeDecision.parse(req.body);
-    const bodyHash = hashBody(body);
-    const view = await gateway.execute(actor, poNumber, decideChanges, { actor, body, bodyHash }, commandUpdateId(req, 'decideChanges', bodyHash));
-    res.json(view);
-  });
-
-  router.post('/:poNumber/changes', allowRoles('procurement'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
-    const poNumber = poNumberParam(req);
-    const body = ChangeOrder.parse(req.body);
-    const bodyHash = hashBody(body);
-    const view = await gateway.execute(actor, poNumber, changeOrder, { actor, body, bodyHash }, commandUpdateId(req, 'changeOrder', bodyHash));
-    res.json(view);
-  });
-
-  router.post('/:poNumber/cancel', allowRoles('procurement'), idempotent, async (req, res) => {
-    const actor = callerOf(req);
-    const poNumber = poNumberParam(req);
-    const body = CancelPurchaseOrder.parse(req.body);
-    const bodyHash = hashBody(body);
-    const view = await gateway.execute(actor, poNumber, cancel, { actor, body, bodyHash }, commandUpdateId(req, 'cancel', bodyHash));
-    res.json(view);
-  });
+  stateCommand('acknowledgement', ['supplier'], Acknowledgement, acknowledge);
+  stateCommand('change-decision', ['procurement'], ChangeDecision, decideChanges);
+  stateCommand('changes', ['procurement'], ChangeOrder, changeOrder);
+  stateCommand('cancel', ['procurement'], CancelPurchaseOrder, cancel);
 
   return router;
 }

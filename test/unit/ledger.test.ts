@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AT, finance, issuedPo, supplier, system, warehouse, type LineSpec } from './fixtures';
 import { describe, test } from 'node:test';
 import {
   accountBalances,
@@ -11,38 +12,18 @@ import {
   poCloseJournal,
   receiptJournal,
 } from '../../workflows/domain/ledger';
-import { apply, initialState } from '../../workflows/domain/lifecycle';
+import { apply } from '../../workflows/domain/lifecycle';
 import { threeWayMatch } from '../../workflows/domain/matching';
 import { lineAmount, round2, sum } from '../../workflows/domain/money';
 import { planPayment } from '../../workflows/domain/payment-terms';
-import { CreatePurchaseOrder, Invoice } from '../../workflows/domain/schemas';
+import { Invoice } from '../../workflows/domain/schemas';
 import type { CreditMemo, GoodsReceipt, Tolerances } from '../../workflows/domain/schemas';
-import type { Actor, JournalEntry, PoState } from '../../workflows/domain/state';
-import { resolveTolerances } from '../../workflows/domain/tolerances';
+import type { JournalEntry, PoState } from '../../workflows/domain/state';
 
-const buyer: Actor = { role: 'procurement', id: 'procurement#buyer' };
-const supplier: Actor = { role: 'supplier', id: 'supplier:ACME', supplierId: 'ACME' };
-const warehouse: Actor = { role: 'warehouse', id: 'warehouse#wms' };
-const finance: Actor = { role: 'finance', id: 'finance#clerk' };
-const system: Actor = { role: 'system', id: 'workflow' };
-const AT = '2026-11-02T09:00:00.000Z';
 
-type LineSpec = { lineNo: number; quantity: string; unitPrice: string; kind?: 'goods' | 'service' };
 
 function acknowledgedPo(lines: LineSpec[], tolerances?: Tolerances): PoState {
-  const po = initialState({
-    type: 'po.issued',
-    at: AT,
-    actor: buyer,
-    requestHash: 'hash',
-    po: CreatePurchaseOrder.parse({ poNumber: 'PO-3001', supplierId: 'ACME', currency: 'USD', lines: lines.map((l) => ({ sku: `SKU-${l.lineNo}`, ...l })) }),
-    policy: {
-      paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 },
-      tolerances: resolveTolerances(tolerances),
-      slas: { ackSla: '48h', ackReminder: '24h', lateDeliveryGrace: '24h', exceptionSla: '72h' },
-      captureDiscounts: true,
-    },
-  });
+  const po = issuedPo(lines, { poNumber: 'PO-3001', tolerances });
   return apply(po, { type: 'po.acknowledged', at: AT, actor: supplier, acknowledgement: { type: 'accept' } });
 }
 

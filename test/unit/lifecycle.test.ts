@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
+import { AT, buyer, finance, issuedPo, supplier, system, warehouse, type LineSpec } from './fixtures';
 import { describe, test } from 'node:test';
 import { DomainError } from '../../workflows/domain/errors';
 import {
   apply,
   deriveStatus,
   heldInvoices,
-  initialState,
   isReadyToClose,
   poTotal,
   validateAcknowledgement,
@@ -23,39 +23,19 @@ import {
 import { threeWayMatch } from '../../workflows/domain/matching';
 import { lineAmount, round2, sum } from '../../workflows/domain/money';
 import { planPayment } from '../../workflows/domain/payment-terms';
-import { CreatePurchaseOrder, Invoice } from '../../workflows/domain/schemas';
+import { Invoice } from '../../workflows/domain/schemas';
 import type { Acknowledgement, ChangeOrder, Tolerances } from '../../workflows/domain/schemas';
-import type { Actor, PoEvent, PoState } from '../../workflows/domain/state';
-import { resolveTolerances } from '../../workflows/domain/tolerances';
+import type { PoEvent, PoState } from '../../workflows/domain/state';
 
-const buyer: Actor = { role: 'procurement', id: 'procurement#buyer' };
-const supplier: Actor = { role: 'supplier', id: 'supplier:ACME', supplierId: 'ACME' };
-const warehouse: Actor = { role: 'warehouse', id: 'warehouse#wms' };
-const finance: Actor = { role: 'finance', id: 'finance#clerk' };
-const system: Actor = { role: 'system', id: 'workflow' };
-const AT = '2026-11-02T09:00:00.000Z';
 const LATER = '2026-11-05T10:00:00.000Z';
 
-type LineSpec = { lineNo: number; quantity: string; unitPrice: string; kind?: 'goods' | 'service' };
 const TWO_LINES: LineSpec[] = [
   { lineNo: 1, quantity: '10', unitPrice: '10.00' },
   { lineNo: 2, quantity: '4', unitPrice: '2.50' },
 ];
 
 function issued(lines: LineSpec[] = TWO_LINES, tolerances?: Tolerances): PoState {
-  return initialState({
-    type: 'po.issued',
-    at: AT,
-    actor: buyer,
-    requestHash: 'hash',
-    po: CreatePurchaseOrder.parse({ poNumber: 'PO-2001', supplierId: 'ACME', currency: 'USD', lines: lines.map((l) => ({ sku: `SKU-${l.lineNo}`, ...l })) }),
-    policy: {
-      paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 },
-      tolerances: resolveTolerances(tolerances),
-      slas: { ackSla: '48h', ackReminder: '24h', lateDeliveryGrace: '24h', exceptionSla: '72h' },
-      captureDiscounts: true,
-    },
-  });
+  return issuedPo(lines, { poNumber: 'PO-2001', tolerances });
 }
 
 const acknowledge = (state: PoState, acknowledgement: Acknowledgement = { type: 'accept' }) => {

@@ -1,40 +1,18 @@
 import assert from 'node:assert/strict';
+import { AT, buyer, finance, issuedPo as issueFixture, supplier, warehouse, type LineSpec } from './fixtures';
 import { describe, test } from 'node:test';
-import { apply, initialState } from '../../workflows/domain/lifecycle';
+import { apply } from '../../workflows/domain/lifecycle';
 import { threeWayMatch } from '../../workflows/domain/matching';
 import { lineAmount, round2, sum } from '../../workflows/domain/money';
-import { CreatePurchaseOrder, Invoice } from '../../workflows/domain/schemas';
+import { Invoice } from '../../workflows/domain/schemas';
 import type { Tolerances } from '../../workflows/domain/schemas';
-import type { Actor, MatchResult, PoEvent, PoState } from '../../workflows/domain/state';
+import type { MatchResult, PoEvent, PoState } from '../../workflows/domain/state';
 import { DEFAULT_TOLERANCES, resolveTolerances } from '../../workflows/domain/tolerances';
 
-const buyer: Actor = { role: 'procurement', id: 'procurement#buyer' };
-const supplier: Actor = { role: 'supplier', id: 'supplier:ACME', supplierId: 'ACME' };
-const warehouse: Actor = { role: 'warehouse', id: 'warehouse#wms' };
-const finance: Actor = { role: 'finance', id: 'finance#clerk' };
-const AT = '2026-11-02T09:00:00.000Z';
 
-type LineSpec = { lineNo: number; quantity: string; unitPrice: string; kind?: 'goods' | 'service' };
 
 function issuedPo(lines: LineSpec[], tolerances?: Tolerances): PoState {
-  return initialState({
-    type: 'po.issued',
-    at: AT,
-    actor: buyer,
-    requestHash: 'hash',
-    po: CreatePurchaseOrder.parse({
-      poNumber: 'PO-1001',
-      supplierId: 'ACME',
-      currency: 'USD',
-      lines: lines.map((l) => ({ sku: `SKU-${l.lineNo}`, ...l })),
-    }),
-    policy: {
-      paymentTerms: { netDays: 30 },
-      tolerances: resolveTolerances(tolerances),
-      slas: { ackSla: '48h', ackReminder: '24h', lateDeliveryGrace: '24h', exceptionSla: '72h' },
-      captureDiscounts: true,
-    },
-  });
+  return issueFixture(lines, { poNumber: 'PO-1001', tolerances, paymentTerms: { netDays: 30 } });
 }
 
 function acknowledged(lines: LineSpec[], tolerances?: Tolerances): PoState {

@@ -5,6 +5,7 @@
  * on a PO driven to close through random partial receipts, invoices, credit memos and payments.
  */
 import assert from 'node:assert/strict';
+import { buyer, finance, issuedPo, supplier, system, warehouse, type LineSpec } from './fixtures';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import Decimal from 'decimal.js';
@@ -23,7 +24,6 @@ import {
 import {
   apply,
   heldInvoices,
-  initialState,
   isReadyToClose,
   validateChangeOrder,
   validateCreditMemo,
@@ -35,16 +35,11 @@ import {
 import { committedQuantity, threeWayMatch } from '../../workflows/domain/matching';
 import { dec, formatQuantity, lineAmount, round2, sum } from '../../workflows/domain/money';
 import { addDays, planPayment } from '../../workflows/domain/payment-terms';
-import { CreatePurchaseOrder, Invoice } from '../../workflows/domain/schemas';
+import { Invoice } from '../../workflows/domain/schemas';
 import type { CreditMemo, GoodsReceipt, PaymentTerms } from '../../workflows/domain/schemas';
-import type { Actor, JournalEntry, PoEvent, PoState } from '../../workflows/domain/state';
+import type { JournalEntry, PoEvent, PoState } from '../../workflows/domain/state';
 import { resolveTolerances } from '../../workflows/domain/tolerances';
 
-const buyer: Actor = { role: 'procurement', id: 'procurement#buyer' };
-const supplier: Actor = { role: 'supplier', id: 'supplier:ACME', supplierId: 'ACME' };
-const warehouse: Actor = { role: 'warehouse', id: 'warehouse#wms' };
-const finance: Actor = { role: 'finance', id: 'finance#clerk' };
-const system: Actor = { role: 'system', id: 'workflow' };
 const START = Date.UTC(2026, 10, 2, 9, 0, 0);
 
 // An independent oracle: plain decimal.js, not the code under test's helpers.
@@ -59,21 +54,10 @@ const arbPrice = fc.integer({ min: 1, max: 5_000_000 }).map(price4);
 const arbPct = fc.constantFrom('0', '0.01', '0.02', '0.05', '0.1');
 const arbAbs = fc.constantFrom('0.00', '0.05', '1.00');
 
-function po(lines: { lineNo: number; quantity: string; unitPrice: string; kind?: 'goods' | 'service' }[], tolerances: Parameters<typeof resolveTolerances>[0] = {}, terms: PaymentTerms = { netDays: 30, discountPercent: '2', discountDays: 10 }): PoState {
-  const issued = initialState({
-    type: 'po.issued',
-    at: new Date(START).toISOString(),
-    actor: buyer,
-    requestHash: 'hash',
-    po: CreatePurchaseOrder.parse({ poNumber: 'PO-9000', supplierId: 'ACME', currency: 'USD', lines: lines.map((l) => ({ sku: `SKU-${l.lineNo}`, ...l })) }),
-    policy: {
-      paymentTerms: terms,
-      tolerances: resolveTolerances(tolerances),
-      slas: { ackSla: '48h', ackReminder: '24h', lateDeliveryGrace: '24h', exceptionSla: '72h' },
-      captureDiscounts: true,
-    },
-  });
-  return apply(issued, { type: 'po.acknowledged', at: new Date(START).toISOString(), actor: supplier, acknowledgement: { type: 'accept' } });
+function po(lines: LineSpec[], tolerances: Parameters<typeof resolveTolerances>[0] = {}, terms: PaymentTerms = { netDays: 30, discountPercent: '2', discountDays: 10 }): PoState {
+  const at = new Date(START).toISOString();
+  const issued = issuedPo(lines, { poNumber: 'PO-9000', tolerances: tolerances ?? undefined, paymentTerms: terms, at });
+  return apply(issued, { type: 'po.acknowledged', at, actor: supplier, acknowledgement: { type: 'accept' } });
 }
 
 function invoiceBody(invoiceNumber: string, lines: [number, string, string][], totalAdjustCents = 0): Invoice {
