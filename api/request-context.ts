@@ -73,7 +73,8 @@ export function requestContext(logger: winston.Logger, metrics: ApiMetrics): Req
       logger.log(res.statusCode >= 500 ? 'error' : 'info', 'request', {
         requestId,
         method: req.method,
-        path: req.path,
+        // The full path without the query string: inside a router `req.path` is relative to its mount.
+        path: req.originalUrl.split('?')[0],
         route,
         status: res.statusCode,
         durationMs: Math.round(durationSeconds * 1e6) / 1e3,

@@ -223,6 +223,16 @@ export class KnexErp implements ErpPort {
         occurred_at: record.at,
         payload: json({ version: 1, ...record.payload }),
       });
+      if (record.inventory && record.inventory.length > 0) {
+        // Inventory subscribers (WMS, planning) get their own event, from the same transaction.
+        await trx('outbox').insert({
+          id: `${record.eventId}/inventory`,
+          type: 'inventory.adjusted',
+          po_number: record.poNumber,
+          occurred_at: record.at,
+          payload: json({ version: 1, poNumber: record.poNumber, cause: record.type, movements: record.inventory }),
+        });
+      }
       return true;
     });
 

@@ -126,6 +126,15 @@ describe('purchase order on the time-skipping server', () => {
       assert.equal(money(ledger.PURCHASE_DISCOUNTS), '-2.42');
       const result = await po.handle.result();
       assert.equal(result.status, 'closed');
+      const unbalanced = await harness.knex('journal_lines')
+        .select('journal_entry_id')
+        .groupBy('journal_entry_id')
+        .havingRaw('sum(debit) <> sum(credit)');
+      assert.deepEqual(unbalanced, [], 'every journal balances');
+      const events = (await harness.knex('outbox').where({ po_number: 'PO-2-10' }).select('type')).map((r: { type: string }) => r.type);
+      for (const type of ['po.issued', 'po.acknowledged', 'asn.received', 'goods.received', 'inventory.adjusted', 'invoice.matched', 'payment.sent', 'payment.cleared', 'po.closed']) {
+        assert.ok(events.includes(type), `outbox has ${type}: ${events.join(', ')}`);
+      }
       const history = await po.handle.fetchHistory();
       if (process.env.PRINT_HISTORY) process.stdout.write(history.events!.map((e) => `${e.eventId} ${e.eventType} ${e.activityTaskScheduledEventAttributes?.activityType?.name ?? ''}${e.timerStartedEventAttributes?.startToFireTimeout?.seconds ?? ''}`).join('\n') + '\n');
       assert.ok(history.events!.length <= 120, `a happy-path PO of two lines stays within 120 history events (was ${history.events!.length})`);
