@@ -74,11 +74,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(env: TestWorkflowEnvironment, policy: Partial<ReturnType<typeof loadConfig>['policy']> = {}): Promise<Harness> {
+/** `adapters` swaps in another real adapter (e.g. the HTTP AP adapter against a local AP tool). */
+export async function createHarness(
+  env: TestWorkflowEnvironment,
+  policy: Partial<ReturnType<typeof loadConfig>['policy']> = {},
+  adapters: Partial<Ports> = {},
+): Promise<Harness> {
   const database = await createTestDatabase();
   const config = loadConfig({ ...process.env, DATABASE_URL: database.url, NODE_ENV: 'test' });
   const logger = winston.createLogger({ silent: true });
-  const ports = createPorts({ config, knex: database.knex, logger });
+  const ports: Ports = { ...createPorts({ config, knex: database.knex, logger }), ...adapters };
   const activities = createActivities(ports, { ...config.policy, ...policy });
   const taskQueue = definitions.TASK_QUEUE;
   // One worker for the whole file: POs of earlier tests keep their timers, and a time-skipping

@@ -104,13 +104,23 @@ const reads = proxyLocalActivities<PurchaseOrderActivities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
-/** Outbound calls to partners: slower, retried for longer (SPEC §5: retried by Temporal). */
+/**
+ * Accounts payable: idempotent per invoice and payment attempt, so retried until AP answers; an
+ * outage delays payment, it never loses or fails a PO. AP's own refusals are non-retryable.
+ */
+const payables = proxyActivities<PurchaseOrderActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE, 'AP_REJECTED', 'PAYMENT_KEY_REUSED'] },
+});
+
+/** Supplier notifications: retried for hours (SPEC §5), then given up and logged; commands never wait for them. */
 const partners = proxyActivities<PurchaseOrderActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 50 },
 });
 
 const DEFAULT_HISTORY_THRESHOLD = 2000;
+const SETTLE_RETRY_MS = 15 * 60_000;
 
 interface OutboxEntry {
   type: string;
@@ -168,6 +178,8 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
   /** Notifications run beside the command that caused them; awaited before the run ends. */
   const pendingNotifications: Promise<unknown>[] = [];
   let lastSearchAttributes = '';
+  /** When due work that a partner refused is tried again. */
+  let settleRetryAt: number | undefined;
 
   const now = () => new Date().toISOString();
   const current = (): PoState => {
@@ -184,7 +196,8 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
    * commits it, so a failed activity (e.g. duplicate invoice) leaves the state untouched.
    */
   async function record(events: PoEvent[], outbox: OutboxEntry, base: PoState = current()): Promise<PoState> {
-    let next = fold(base, events);
+    const folded = fold(base, events);
+    let next = folded;
     let journal = outbox.journal ?? null;
     let payload = outbox.payload;
     let invoiceForAp: InvoiceState | undefined;
@@ -200,12 +213,37 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
     }
     const entry = businessEvent(next, events, { ...outbox, journal, payload });
     if (invoiceForAp) {
-      await partners.postApprovedInvoice({ invoice: { ...invoiceForAp, poNumber: next.poNumber, supplierId: next.supplierId }, record: entry });
+      try {
+        await payables.postApprovedInvoice({ invoice: { ...invoiceForAp, poNumber: next.poNumber, supplierId: next.supplierId }, record: entry });
+      } catch (err) {
+        // Nothing but the posting itself to record: let the caller retry the whole thing later.
+        if (!(err instanceof ActivityFailure) || events.length === 0) throw err;
+        // AP refused the invoice: the event itself is still recorded; posting is retried later.
+        log.error('AP refused an approved invoice; posting will be retried', { poNumber: next.poNumber, invoiceNumber: invoiceForAp.invoiceNumber, error: String(err.cause ?? err) });
+        await erp.recordBusinessEvent(businessEvent(folded, events, outbox));
+        next = folded;
+      }
     } else {
       await erp.recordBusinessEvent(entry);
     }
     commit(next);
     return next;
+  }
+
+  /**
+   * Runs what is due, without letting a partner's refusal (AP_REJECTED, say) fail the command
+   * that triggered it or the PO: the PO stays open and tries again later; operators see the
+   * failed activity in the Web UI and the worker log.
+   */
+  async function settleSafely(): Promise<void> {
+    try {
+      await settle();
+      settleRetryAt = undefined;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.error('Due work failed; retrying later', { poNumber: current().poNumber, error: String(err.cause ?? err) });
+      settleRetryAt = Date.now() + SETTLE_RETRY_MS;
+    }
   }
 
   function fold(base: PoState, events: PoEvent[]): PoState {
@@ -301,7 +339,7 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
           check(arg);
           try {
             await options.run(arg);
-            await settle();
+            await settleSafely();
           } catch (err) {
             throw toFailure(err);
           }
@@ -507,7 +545,7 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
   setHandler(rematchHeldInvoices, ({ actor }) => {
     void lock.run(async () => {
       await rematch(actor);
-      await settle();
+      await settleSafely();
     });
   });
 
@@ -589,7 +627,7 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
       payload: { invoiceNumber: invoice.invoiceNumber, paymentId: PAYMENT_ID_FROM_AP, amount: payment.amount, discount: payment.discount },
       journal: paymentJournal(invoice),
     });
-    const { paymentId } = await partners.payInvoice({
+    const { paymentId } = await payables.payInvoice({
       payment: {
         idempotencyKey: `${info.workflowId}/payment/${normaliseDocumentNumber(invoice.invoiceNumber)}/${payment.attempt}`,
         poNumber: po.poNumber,
@@ -705,7 +743,7 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
   // ---------------------------------------------------------------------------------------------
 
   for (;;) {
-    await lock.run(settle);
+    await lock.run(settleSafely);
     const po = current();
     if (po.cancelled || po.closedAt) break;
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= historyThreshold) {
@@ -714,7 +752,7 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
       log.info('Continuing as new', { poNumber: po.poNumber, historyLength: workflowInfo().historyLength });
       await continueAsNew<typeof purchaseOrderWorkflow>({ kind: 'continued', state: current(), options: input.options });
     }
-    const next = Math.min(...deadlines(po).map((d) => d.at));
+    const next = Math.min(...deadlines(po).map((d) => d.at), settleRetryAt ?? Infinity);
     changed = false;
     if (Number.isFinite(next)) {
       await condition(() => changed, Math.max(next - Date.now(), 1));
