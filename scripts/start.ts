@@ -5,6 +5,7 @@ import readline from 'node:readline';
 import { openDatabase, runMigrations } from '../activities/erp/database';
 import type { OpenDatabase } from '../activities/erp/database';
 import { connectClient } from '../temporal-config/connection';
+import { loadOrCreateDevApiKeys } from './dev-api-keys';
 import { isTemporalReachable, startDevServer } from '../temporal-config/dev-server';
 import type { RunningDevServer } from '../temporal-config/dev-server';
 import { loadConfig, projectRoot } from '../temporal-config/env';
@@ -96,8 +97,10 @@ async function main(): Promise<void> {
   }
   if (shuttingDown) return;
 
+  const devKeys = config.api.keys.length === 0 && config.nodeEnv !== 'production' ? loadOrCreateDevApiKeys(config.dataDir) : undefined;
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
+    ...(devKeys ? { API_KEYS: devKeys.apiKeys } : {}),
     TEMPORAL_ADDRESS: temporal.address,
     // Children connect to the server this process owns instead of each starting one.
     DATABASE_URL: database.url,
@@ -129,7 +132,10 @@ async function main(): Promise<void> {
   say(`  Temporal UI  ${temporal.uiUrl ?? '(not started by npm start)'}`);
   say(`  Temporal     ${temporal.address} (namespace ${config.temporal.namespace})`);
   say(`  Database     ${redactPassword(database.url)}${database.embedded ? ' (embedded)' : ''}`);
-  if (config.api.keys.length === 0) say('  No API_KEYS configured: see the README for setting keys per role.');
+  if (devKeys) {
+    say(`  API keys     none configured; development keys (kept in ${path.relative(process.cwd(), devKeys.file)}):`);
+    for (const [role, key] of Object.entries(devKeys.byRole)) say(`    ${role.padEnd(14)} ${key}`);
+  }
   say('Press Ctrl-C to stop.');
 }
 

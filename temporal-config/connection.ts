@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Connection } from '@temporalio/client';
+import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { ConnectionOptions, TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { NativeConnectionOptions } from '@temporalio/worker';
@@ -28,10 +28,17 @@ export function temporalTls(config: Pick<AppConfig, 'temporal'>): TLSConfig | un
   };
 }
 
+/**
+ * The SDK retries an unavailable server for 15–20 s by default; an API caller is better served by
+ * a quick 503 it can retry (its retry joins the same Update), so client calls give up after ~1 s.
+ */
+const CLIENT_GRPC_RETRY = makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }));
+
 export function clientConnectionOptions(config: Pick<AppConfig, 'temporal'>): ConnectionOptions {
   const tls = temporalTls(config);
   return {
     address: config.temporal.address,
+    interceptors: [CLIENT_GRPC_RETRY],
     ...(tls ? { tls } : {}),
     ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
   };
