@@ -52,6 +52,8 @@ export interface AppConfig {
   accountsPayable: { adapter: 'builtin' | 'http'; url?: string; token?: string };
   portal: { webhookTimeoutMs: number };
   outbox: { relayIntervalMs: number; subscriberUrls: string[]; signingSecret?: string };
+  /** WORKER_METRICS_ADDRESS: where the worker serves the SDK's Prometheus metrics (off when unset). */
+  worker: { metricsAddress?: string };
 }
 
 export const TASK_QUEUE = 'procure-to-pay' as const;
@@ -242,6 +244,9 @@ const environmentSchema = z.object({
     OUTBOX_RELAY_INTERVAL_MS: positiveInt(1_000),
     EVENT_SUBSCRIBER_URLS: urlList,
     EVENT_SIGNING_SECRET: optionalString,
+    WORKER_METRICS_ADDRESS: optionalString.pipe(
+      z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464').optional(),
+    ),
   });
 
 /** Every environment variable loadConfig reads (deployment files are checked against it). */
@@ -334,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       subscriberUrls: e.EVENT_SUBSCRIBER_URLS,
       signingSecret: e.EVENT_SIGNING_SECRET,
     }),
+    worker: stripUndefined({ metricsAddress: e.WORKER_METRICS_ADDRESS }),
   };
 }
 

@@ -114,7 +114,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config, { service: 'worker' });
-  installTemporalRuntime(logger);
+  installTemporalRuntime(logger, config.worker.metricsAddress ? { prometheusBindAddress: config.worker.metricsAddress } : {});
   const running = await startWorker(config, { logger });
 
   // Under `npm start` a terminal Ctrl-C arrives twice (SIGINT from the terminal, SIGTERM from
