@@ -196,6 +196,61 @@ describe('the stack over HTTP', () => {
     assert.equal((await call('GET', '/v1/purchase-orders/PO-E2E-ARCHIVED', KEYS.other)).status, 404, 'still not visible to another supplier');
   });
 
+  test('finance works the exceptions over HTTP: a price variance approved, a failed payment paid again', async () => {
+    const po = {
+      poNumber: 'PO-E2E-2',
+      supplierId: 'ACME',
+      currency: 'USD',
+      lines: [{ lineNo: 1, sku: 'WIDGET-1', quantity: 10, unitPrice: '10.00' }],
+    };
+    assert.equal((await call('POST', '/v1/purchase-orders', KEYS.procurement, po)).status, 201);
+    const proposal = await call('POST', '/v1/purchase-orders/PO-E2E-2/acknowledgement', KEYS.acme, {
+      type: 'accept_with_changes',
+      lines: [{ lineNo: 1, status: 'changed', unitPrice: '10.20' }],
+    });
+    assert.equal(proposal.body.status, 'changes_pending');
+    const approved = await call('POST', '/v1/purchase-orders/PO-E2E-2/change-decision', KEYS.procurement, { decision: 'approve' });
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.equal(approved.body.lines[0].agreedUnitPrice, '10.20');
+    assert.equal((await call('POST', '/v1/purchase-orders/PO-E2E-2/receipts', KEYS.warehouse, { receiptNumber: 'GR-2', lines: [{ lineNo: 1, quantityReceived: 10 }] })).status, 201);
+
+    const invoice = await call('POST', '/v1/purchase-orders/PO-E2E-2/invoices', KEYS.acme, {
+      invoiceNumber: 'INV-E2E-2',
+      invoiceDate: '2026-11-27',
+      currency: 'USD',
+      lines: [{ lineNo: 1, quantity: 10, unitPrice: '11.00' }],
+      total: '110.00',
+    });
+    assert.equal(invoice.status, 201, JSON.stringify(invoice.body));
+    assert.equal(invoice.body.status, 'exception');
+    const reason = invoice.body.match.lines[0].reasons[0];
+    assert.deepEqual([reason.code, reason.expected, reason.actual], ['PRICE_VARIANCE', '10.20', '11.00']);
+    const flagged = await call('GET', '/v1/purchase-orders?hasException=true', KEYS.finance);
+    assert.ok(flagged.body.items.some((i: { poNumber: string }) => i.poNumber === 'PO-E2E-2'));
+
+    assert.equal((await call('POST', '/v1/purchase-orders/PO-E2E-2/invoices/INV-E2E-2/resolution', KEYS.acme, { action: 'approve', reason: 'x' })).status, 403);
+    const resolved = await call('POST', '/v1/purchase-orders/PO-E2E-2/invoices/INV-E2E-2/resolution', KEYS.finance, { action: 'approve', reason: 'Copper surcharge agreed with ACME by phone' });
+    assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
+    const paid = resolved.body.invoices[0];
+    assert.equal(paid.status, 'paid');
+    assert.equal(paid.payment.amount, '110.00');
+    assert.equal(resolved.body.exceptions[0].resolvedBy.role, 'finance');
+
+    const failed = await call('POST', '/v1/purchase-orders/PO-E2E-2/invoices/INV-E2E-2/payment-status', KEYS.finance, { status: 'failed', reference: 'R03 no account' });
+    assert.equal(failed.status, 200, JSON.stringify(failed.body));
+    assert.equal(failed.body.invoices[0].status, 'exception');
+    const retried = await call('POST', '/v1/purchase-orders/PO-E2E-2/invoices/INV-E2E-2/resolution', KEYS.finance, { action: 'approve', reason: 'Supplier bank account corrected' });
+    assert.equal(retried.body.invoices[0].status, 'paid');
+    assert.equal(retried.body.invoices[0].payment.attempt, 2);
+    const closed = await call('POST', '/v1/purchase-orders/PO-E2E-2/invoices/INV-E2E-2/payment-status', KEYS.finance, { status: 'cleared' });
+    assert.equal(closed.body.status, 'closed');
+    const late = await call('POST', '/v1/purchase-orders/PO-E2E-2/invoices/INV-E2E-2/payment-status', KEYS.finance, { status: 'failed' });
+    assert.equal(late.status, 409, 'a closed PO takes no more commands');
+
+    const kpis = await call('GET', '/v1/kpis', KEYS.finance);
+    assert.equal(kpis.status, 200, JSON.stringify(kpis.body));
+  });
+
   test('mistakes get problem+json 4xx answers and change nothing', async () => {
     const noKey = await call('GET', '/v1/purchase-orders', undefined);
     assert.equal(noKey.status, 401);
