@@ -4,6 +4,7 @@
  * running the real workflow bundle. Nothing here is mocked.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { after, before } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, makeTelemetryFilterString, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Knex } from 'knex';
@@ -36,6 +37,7 @@ import {
 import type { Actor, PoView } from '../../workflows/domain/state';
 import * as definitions from '../../workflows/purchase-order/definitions';
 import { createTestDatabase } from './database';
+import { createTimeSkippingEnv } from './temporal';
 
 // Worker and activity logs only when something is wrong (TEST_LOG_LEVEL=DEBUG to see them all).
 const testLogLevel = (process.env.TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'ERROR';
@@ -190,4 +192,35 @@ export class PurchaseOrderDriver {
 /** Today's date (YYYY-MM-DD) as the workflow sees it. */
 export async function today(env: TestWorkflowEnvironment): Promise<string> {
   return new Date(await env.currentTimeMs()).toISOString().slice(0, 10);
+}
+
+/**
+ * Registers the file's `before`/`after` hooks for a time-skipping stack: one test server, one
+ * database, one worker, with suppliers set up by `setup`. Read `stack.env`/`stack.harness` in tests.
+ */
+export function timeSkippingStack(
+  setup: (harness: Harness) => Promise<void> = async () => undefined,
+  adapters: () => Partial<Ports> = () => ({}),
+): { readonly env: TestWorkflowEnvironment; readonly harness: Harness } {
+  let env: TestWorkflowEnvironment | undefined;
+  let harness: Harness | undefined;
+  before(async () => {
+    env = await createTimeSkippingEnv();
+    harness = await createHarness(env, {}, adapters());
+    await setup(harness);
+  });
+  after(async () => {
+    await harness?.close();
+    await env?.teardown();
+  });
+  return {
+    get env() {
+      if (!env) throw new Error('The time-skipping stack is not up yet (use it inside a test)');
+      return env;
+    },
+    get harness() {
+      if (!harness) throw new Error('The time-skipping stack is not up yet (use it inside a test)');
+      return harness;
+    },
+  };
 }

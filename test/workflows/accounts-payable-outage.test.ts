@@ -7,52 +7,42 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { HttpAccountsPayable } from '../../activities/accounts-payable/http';
-import { createHarness, PurchaseOrderDriver, today, type Harness } from '../helpers/harness';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { PurchaseOrderDriver, timeSkippingStack, today } from '../helpers/harness';
 
-let env: TestWorkflowEnvironment;
-let harness: Harness;
-let apTool: http.Server;
 /** While true, the AP tool refuses invoices as a business error (422). */
 let apRefusesInvoices = true;
 const invoicePosts: string[] = [];
 
-before(async () => {
-  apTool = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      if (req.url === '/invoices') {
-        invoicePosts.push(String(req.headers['idempotency-key']));
-        if (apRefusesInvoices) {
-          res.statusCode = 422;
-          res.end(JSON.stringify({ error: 'Supplier NET0 is not set up in AP' }));
-          return;
-        }
-        res.end(JSON.stringify({ apReference: 'AP-1' }));
+const apTool = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => (body += chunk));
+  req.on('end', () => {
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/invoices') {
+      invoicePosts.push(String(req.headers['idempotency-key']));
+      if (apRefusesInvoices) {
+        res.statusCode = 422;
+        res.end(JSON.stringify({ error: 'Supplier NET0 is not set up in AP' }));
         return;
       }
-      res.end(JSON.stringify({ paymentId: `BANK-${JSON.parse(body).attempt}` }));
-    });
+      res.end(JSON.stringify({ apReference: 'AP-1' }));
+      return;
+    }
+    res.end(JSON.stringify({ paymentId: `BANK-${JSON.parse(body).attempt}` }));
   });
-  await new Promise<void>((resolve) => apTool.listen(0, '127.0.0.1', resolve));
-  const { port } = apTool.address() as AddressInfo;
-  env = await createTimeSkippingEnv();
-  harness = await createHarness(env, {}, { ap: new HttpAccountsPayable({ url: `http://127.0.0.1:${port}` }) });
-  await PurchaseOrderDriver.supplier(harness, 'NET0', { paymentTerms: { netDays: 0 } });
 });
 
-after(async () => {
-  await harness?.close();
-  await env?.teardown();
-  apTool?.close();
-});
+before(() => new Promise<void>((resolve) => apTool.listen(0, '127.0.0.1', resolve)));
+after(() => apTool.close());
+
+const stack = timeSkippingStack(
+  async (harness) => PurchaseOrderDriver.supplier(harness, 'NET0', { paymentTerms: { netDays: 0 } }),
+  () => ({ ap: new HttpAccountsPayable({ url: `http://127.0.0.1:${(apTool.address() as AddressInfo).port}` }) }),
+);
 
 test('an invoice AP refuses stays recorded and approved, and is posted and paid once AP accepts it', async () => {
-  const po = await PurchaseOrderDriver.issue(harness, {
+  const po = await PurchaseOrderDriver.issue(stack.harness, {
     poNumber: 'PO-AP-DOWN',
     supplierId: 'NET0',
     currency: 'USD',
@@ -60,15 +50,15 @@ test('an invoice AP refuses stays recorded and approved, and is posted and paid 
   });
   await po.acknowledge({ type: 'accept' });
   await po.receive({ receiptNumber: 'GR-AP', lines: [{ lineNo: 1, quantityReceived: '10' }] });
-  const outcome = await po.invoice({ invoiceNumber: 'INV-AP', invoiceDate: await today(env), currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
+  const outcome = await po.invoice({ invoiceNumber: 'INV-AP', invoiceDate: await today(stack.env), currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
   assert.equal(outcome.match.status, 'matched');
   assert.equal(outcome.status, 'approved', 'recorded and approved, waiting for AP');
   assert.ok(invoicePosts.length >= 1);
-  const row = await harness.knex('invoices').where({ invoice_number: 'INV-AP' }).first();
+  const row = await stack.harness.knex('invoices').where({ invoice_number: 'INV-AP' }).first();
   assert.ok(row, 'the invoice is in the ERP');
 
   apRefusesInvoices = false;
-  await env.sleep('16 minutes');
+  await stack.env.sleep('16 minutes');
   const paid = (await po.state()).invoices[0]!;
   assert.equal(paid.status, 'paid');
   assert.equal(paid.payment?.paymentId, 'BANK-1');

@@ -4,31 +4,19 @@
  * memos, service lines, late deliveries, rejected invoices and continue-as-new.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Decimal from 'decimal.js';
 import * as definitions from '../../workflows/purchase-order/definitions';
 import { hashBody } from '../../api/canonical';
 import { addDays } from '../../workflows/domain/payment-terms';
-import { actors, createHarness, PurchaseOrderDriver, today, type Harness } from '../helpers/harness';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { actors, PurchaseOrderDriver, timeSkippingStack, today } from '../helpers/harness';
 
 const DAY = 86_400_000;
 
-let env: TestWorkflowEnvironment;
-let harness: Harness;
-
-before(async () => {
-  env = await createTimeSkippingEnv();
-  harness = await createHarness(env);
-  await PurchaseOrderDriver.supplier(harness, 'NET0', { paymentTerms: { netDays: 0 } });
-});
-
-after(async () => {
-  await harness?.close();
-  await env?.teardown();
+const stack = timeSkippingStack(async (h) => {
+  await PurchaseOrderDriver.supplier(h, 'NET0', { paymentTerms: { netDays: 0 } });
 });
 
 function po(poNumber: string, lines = [{ lineNo: 1, sku: 'WIDGET-1', quantity: '10', unitPrice: '10.00' }]) {
@@ -58,14 +46,14 @@ async function eventually(check: () => Promise<boolean>, what: string): Promise<
 }
 
 async function outboxTypes(poNumber: string): Promise<string[]> {
-  const rows = await harness.knex('outbox').where({ po_number: poNumber }).orderBy('occurred_at').select('type');
+  const rows = await stack.harness.knex('outbox').where({ po_number: poNumber }).orderBy('occurred_at').select('type');
   return rows.map((r: { type: string }) => r.type);
 }
 
 describe('purchase order branches', () => {
   test('a supplier that rejects the PO cancels it, and the workflow ends', async () => {
-    await harness.withWorker(async () => {
-      const order = await PurchaseOrderDriver.issue(harness, po('PO-REJ'));
+    await stack.harness.withWorker(async () => {
+      const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-REJ'));
       const rejected = await order.acknowledge({ type: 'reject', reason: 'Item discontinued' });
       assert.equal(rejected.status, 'cancelled');
       const result = await order.handle.result();
@@ -75,8 +63,8 @@ describe('purchase order branches', () => {
   });
 
   test('the buyer rejects proposed changes: the PO is issued again and waits for a new acknowledgement', async () => {
-    await harness.withWorker(async () => {
-      const order = await PurchaseOrderDriver.issue(harness, po('PO-PROP'));
+    await stack.harness.withWorker(async () => {
+      const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-PROP'));
       await order.acknowledge({ type: 'accept_with_changes', lines: [{ lineNo: 1, status: 'changed', quantity: '8' }] });
       const decided = await order.handle.executeUpdate(definitions.decideChanges, { args: [buyerCommand({ decision: 'reject' as const, reason: 'We need all 10' })] });
       assert.equal(decided.status, 'issued');
@@ -88,8 +76,8 @@ describe('purchase order branches', () => {
   });
 
   test('a buyer change order before receipt needs a new acknowledgement; after receipt only a short-close', async () => {
-    await harness.withWorker(async () => {
-      const order = await PurchaseOrderDriver.issue(harness, po('PO-CO', [
+    await stack.harness.withWorker(async () => {
+      const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-CO', [
         { lineNo: 1, sku: 'WIDGET-1', quantity: '10', unitPrice: '10.00' },
         { lineNo: 2, sku: 'GADGET-2', quantity: '4', unitPrice: '2.50' },
       ]));
@@ -110,11 +98,11 @@ describe('purchase order branches', () => {
   });
 
   test('an invoice over the received quantity is held with QTY_EXCEEDS_RECEIVED and matched after a credit memo', async () => {
-    await harness.withWorker(async () => {
-      const order = await PurchaseOrderDriver.issue(harness, po('PO-CM'));
+    await stack.harness.withWorker(async () => {
+      const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-CM'));
       await order.acknowledge({ type: 'accept' });
       await order.receive({ receiptNumber: 'GR-CM', lines: [{ lineNo: 1, quantityReceived: '8', quantityRejected: '2' }] });
-      const outcome = await order.invoice({ invoiceNumber: 'INV-CM', invoiceDate: await today(env), currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
+      const outcome = await order.invoice({ invoiceNumber: 'INV-CM', invoiceDate: await today(stack.env), currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
       assert.equal(outcome.status, 'exception');
       const reason = outcome.match.lines[0]!.reasons[0]!;
       assert.deepEqual([reason.code, reason.expected, reason.actual], ['QTY_EXCEEDS_RECEIVED', '8', '10']);
@@ -128,67 +116,67 @@ describe('purchase order branches', () => {
       assert.equal(paid.status, 'partially_received', 'the 2 rejected units are still owed');
       const closed = await order.handle.executeUpdate(definitions.changeOrder, { args: [buyerCommand({ lines: [{ lineNo: 1, action: 'cancel' as const }], reason: 'No replacement for the damaged units' })] });
       assert.equal(closed.status, 'closed', 'short-closing the rest closes the PO');
-      const ledger = await harness.ports.erp.accountBalances('PO-CM');
+      const ledger = await stack.harness.ports.erp.accountBalances('PO-CM');
       for (const account of ['GRNI', 'AP']) assert.ok(new Decimal(ledger[account] ?? '0').isZero(), `${account} ${ledger[account]}`);
       assert.equal(new Decimal(ledger.INVENTORY ?? '0').toFixed(2), '80.00', 'only accepted goods reach inventory');
-      const onHand = await harness.knex('inventory_on_hand').where({ sku: 'WIDGET-1' }).first();
+      const onHand = await stack.harness.knex('inventory_on_hand').where({ sku: 'WIDGET-1' }).first();
       assert.ok(onHand && new Decimal(onHand.quantity).gte(8));
     });
   });
 
   test('a rejected invoice posts nothing to AP and the supplier is told', async () => {
-    await harness.withWorker(async () => {
-      const order = await PurchaseOrderDriver.issue(harness, po('PO-RJI'));
+    await stack.harness.withWorker(async () => {
+      const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-RJI'));
       await order.acknowledge({ type: 'accept' });
       await order.receive({ receiptNumber: 'GR-RJI', lines: [{ lineNo: 1, quantityReceived: '10' }] });
-      const outcome = await order.invoice({ invoiceNumber: 'INV-RJI', invoiceDate: await today(env), currency: 'EUR', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
+      const outcome = await order.invoice({ invoiceNumber: 'INV-RJI', invoiceDate: await today(stack.env), currency: 'EUR', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
       assert.equal(outcome.match.reasons[0]?.code, 'CURRENCY_MISMATCH');
       const rejected = await order.resolve('INV-RJI', { action: 'reject', reason: 'Invoice in the wrong currency; please re-issue in USD' });
       assert.equal(rejected.invoices[0]!.status, 'rejected');
       assert.equal(rejected.exceptions[0]!.status, 'rejected');
-      const ledger = await harness.ports.erp.accountBalances('PO-RJI');
+      const ledger = await stack.harness.ports.erp.accountBalances('PO-RJI');
       assert.ok(new Decimal(ledger.AP ?? '0').isZero());
       // Notifications run beside the command; give the activity a moment to land.
       await eventually(async () => {
-        const notices = await harness.knex('supplier_notifications').where({ po_number: 'PO-RJI' }).select('type');
+        const notices = await stack.harness.knex('supplier_notifications').where({ po_number: 'PO-RJI' }).select('type');
         return notices.some((n: { type: string }) => n.type === 'invoice.rejected');
       }, 'the supplier to be told about the rejected invoice');
     });
   });
 
   test('service lines match two-way against the ordered quantity', async () => {
-    await harness.withWorker(async () => {
-      const order = await PurchaseOrderDriver.issue(harness, po('PO-SVC', [{ lineNo: 1, sku: 'INSTALL', kind: 'service', quantity: '8', unitPrice: '95.00' } as never]));
+    await stack.harness.withWorker(async () => {
+      const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-SVC', [{ lineNo: 1, sku: 'INSTALL', kind: 'service', quantity: '8', unitPrice: '95.00' } as never]));
       await order.acknowledge({ type: 'accept' });
-      const over = await order.invoice({ invoiceNumber: 'INV-SVC-1', invoiceDate: await today(env), currency: 'USD', lines: [{ lineNo: 1, quantity: '9', unitPrice: '95.00' }], total: '855.00' });
+      const over = await order.invoice({ invoiceNumber: 'INV-SVC-1', invoiceDate: await today(stack.env), currency: 'USD', lines: [{ lineNo: 1, quantity: '9', unitPrice: '95.00' }], total: '855.00' });
       assert.equal(over.match.lines[0]!.reasons[0]!.code, 'QTY_EXCEEDS_ORDERED');
       await order.resolve('INV-SVC-1', { action: 'reject', reason: 'Only 8 hours were ordered' });
-      const fine = await order.invoice({ invoiceNumber: 'INV-SVC-2', invoiceDate: await today(env), currency: 'USD', lines: [{ lineNo: 1, quantity: '8', unitPrice: '95.00' }], total: '760.00' });
+      const fine = await order.invoice({ invoiceNumber: 'INV-SVC-2', invoiceDate: await today(stack.env), currency: 'USD', lines: [{ lineNo: 1, quantity: '8', unitPrice: '95.00' }], total: '760.00' });
       assert.equal(fine.match.status, 'matched');
-      const ledger = await harness.ports.erp.accountBalances('PO-SVC');
+      const ledger = await stack.harness.ports.erp.accountBalances('PO-SVC');
       assert.equal(new Decimal(ledger.EXPENSE ?? '0').toFixed(2), '760.00', 'services are expensed, not put in inventory');
     });
   });
 
   test('open quantity past the promised date plus grace raises delivery.late for the buyer', async () => {
-    await harness.withWorker(async () => {
-      const order = await PurchaseOrderDriver.issue(harness, po('PO-LATE'));
-      await order.acknowledge({ type: 'accept', lines: [{ lineNo: 1, status: 'accepted', promisedDate: addDays(await today(env), 3) }] });
-      await env.sleep(3 * DAY);
+    await stack.harness.withWorker(async () => {
+      const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-LATE'));
+      await order.acknowledge({ type: 'accept', lines: [{ lineNo: 1, status: 'accepted', promisedDate: addDays(await today(stack.env), 3) }] });
+      await stack.env.sleep(3 * DAY);
       assert.ok(!(await outboxTypes('PO-LATE')).includes('delivery.late'), 'not late on the promised day');
-      await env.sleep(2 * DAY + 60_000);
+      await stack.env.sleep(2 * DAY + 60_000);
       assert.ok((await outboxTypes('PO-LATE')).includes('delivery.late'));
       assert.ok((await order.state()).timeline.some((t) => t.type === 'delivery.late'));
     });
   });
 
   test('a long-lived PO continues as new and keeps its state and its pending commands', async () => {
-    await harness.withWorker(async () => {
-      const order = await PurchaseOrderDriver.issue(harness, po('PO-CAN', Array.from({ length: 6 }, (_, i) => ({ lineNo: i + 1, sku: `SKU-${i + 1}`, quantity: '6', unitPrice: '1.00' }))), { historyThreshold: 40 });
+    await stack.harness.withWorker(async () => {
+      const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-CAN', Array.from({ length: 6 }, (_, i) => ({ lineNo: i + 1, sku: `SKU-${i + 1}`, quantity: '6', unitPrice: '1.00' }))), { historyThreshold: 40 });
       const firstRun = (await order.handle.describe()).runId;
       await order.acknowledge({ type: 'accept' });
       // Six ASNs sent at once: some arrive while the run is handing over to the next one.
-      const shipDate = await today(env);
+      const shipDate = await today(stack.env);
       const shipped = await Promise.all(
         Array.from({ length: 6 }, (_, i) => order.ship({ asnNumber: `ASN-CAN-${i + 1}`, shipDate, lines: [{ lineNo: i + 1, quantity: '6' }] })),
       );

@@ -3,30 +3,18 @@
  * adapters on real PostgreSQL: timers measured in days run in seconds.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Decimal from 'decimal.js';
 import { addDays } from '../../workflows/domain/payment-terms';
-import { createHarness, PurchaseOrderDriver, today, type Harness } from '../helpers/harness';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { PurchaseOrderDriver, timeSkippingStack, today } from '../helpers/harness';
 
 const DAY = 86_400_000;
 
-let env: TestWorkflowEnvironment;
-let harness: Harness;
-
-before(async () => {
-  env = await createTimeSkippingEnv();
-  harness = await createHarness(env);
-  await PurchaseOrderDriver.supplier(harness, 'ACME', { paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 } });
-  await PurchaseOrderDriver.supplier(harness, 'NET0', { paymentTerms: { netDays: 0 } });
-});
-
-after(async () => {
-  await harness?.close();
-  await env?.teardown();
+const stack = timeSkippingStack(async (h) => {
+  await PurchaseOrderDriver.supplier(h, 'ACME', { paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 } });
+  await PurchaseOrderDriver.supplier(h, 'NET0', { paymentTerms: { netDays: 0 } });
 });
 
 function twoLinePo(poNumber: string, supplierId = 'ACME') {
@@ -55,7 +43,7 @@ async function expectRefusal(promise: Promise<unknown>, code: string): Promise<A
 }
 
 async function balances(poNumber: string) {
-  return harness.ports.erp.accountBalances(poNumber);
+  return stack.harness.ports.erp.accountBalances(poNumber);
 }
 
 function zeroOrAbsent(value: string | undefined): boolean {
@@ -68,21 +56,21 @@ function money(value: string | undefined): string {
 
 async function deliverInFull(po: PurchaseOrderDriver, suffix: string) {
   await po.acknowledge({ type: 'accept' });
-  await po.ship({ asnNumber: `ASN-${suffix}`, shipDate: await today(env), lines: [{ lineNo: 1, quantity: '10' }, { lineNo: 2, quantity: '5' }] });
+  await po.ship({ asnNumber: `ASN-${suffix}`, shipDate: await today(stack.env), lines: [{ lineNo: 1, quantity: '10' }, { lineNo: 2, quantity: '5' }] });
   return po.receive({ receiptNumber: `GR-${suffix}`, lines: [{ lineNo: 1, quantityReceived: '10' }, { lineNo: 2, quantityReceived: '5' }] });
 }
 
 describe('purchase order on the time-skipping server', () => {
   test('an unacknowledged PO reminds the supplier after a day and escalates to the buyer after two', async () => {
-    await harness.withWorker(async () => {
-      const po = await PurchaseOrderDriver.issue(harness, twoLinePo('PO-ACK-SLA'));
+    await stack.harness.withWorker(async () => {
+      const po = await PurchaseOrderDriver.issue(stack.harness, twoLinePo('PO-ACK-SLA'));
       assert.equal((await po.state()).status, 'issued');
-      await env.sleep(3 * DAY);
+      await stack.env.sleep(3 * DAY);
       const state = await po.state();
       const types = state.timeline.map((t) => t.type);
       assert.ok(types.includes('acknowledgement.reminded'), `timeline: ${types.join(', ')}`);
       assert.ok(types.includes('acknowledgement.escalated'), `timeline: ${types.join(', ')}`);
-      const overdue = await harness.knex('outbox').where({ po_number: 'PO-ACK-SLA', type: 'acknowledgement.overdue' });
+      const overdue = await stack.harness.knex('outbox').where({ po_number: 'PO-ACK-SLA', type: 'acknowledgement.overdue' });
       assert.equal(overdue.length, 1);
       // A late acknowledgement is still taken.
       const acknowledged = await po.acknowledge({ type: 'accept' });
@@ -91,11 +79,11 @@ describe('purchase order on the time-skipping server', () => {
   });
 
   test('2/10 net 30: a matched invoice is paid on day 10 with a 2% discount, and the PO closes with GRNI and AP at 0', async () => {
-    await harness.withWorker(async () => {
-      const po = await PurchaseOrderDriver.issue(harness, twoLinePo('PO-2-10'));
+    await stack.harness.withWorker(async () => {
+      const po = await PurchaseOrderDriver.issue(stack.harness, twoLinePo('PO-2-10'));
       const received = await deliverInFull(po, '2-10');
       assert.equal(received.status, 'received');
-      const invoiceDate = await today(env);
+      const invoiceDate = await today(stack.env);
       const outcome = await po.invoice({
         invoiceNumber: 'INV-2-10',
         invoiceDate,
@@ -110,9 +98,9 @@ describe('purchase order on the time-skipping server', () => {
       assert.equal(invoice.payment?.discount, '2.42', '2% of 121.25 = 2.425, rounded half-even');
       assert.equal(invoice.payment?.amount, '118.83');
 
-      await env.sleep(9 * DAY);
+      await stack.env.sleep(9 * DAY);
       assert.equal((await po.state()).invoices[0]!.status, 'scheduled', 'not paid before day 10');
-      await env.sleep(1 * DAY + 60_000);
+      await stack.env.sleep(1 * DAY + 60_000);
       invoice = (await po.state()).invoices[0]!;
       assert.equal(invoice.status, 'paid');
       assert.ok(invoice.payment?.paymentId);
@@ -126,12 +114,12 @@ describe('purchase order on the time-skipping server', () => {
       assert.equal(money(ledger.PURCHASE_DISCOUNTS), '-2.42');
       const result = await po.handle.result();
       assert.equal(result.status, 'closed');
-      const unbalanced = await harness.knex('journal_lines')
+      const unbalanced = await stack.harness.knex('journal_lines')
         .select('journal_entry_id')
         .groupBy('journal_entry_id')
         .havingRaw('sum(debit) <> sum(credit)');
       assert.deepEqual(unbalanced, [], 'every journal balances');
-      const events = (await harness.knex('outbox').where({ po_number: 'PO-2-10' }).select('type')).map((r: { type: string }) => r.type);
+      const events = (await stack.harness.knex('outbox').where({ po_number: 'PO-2-10' }).select('type')).map((r: { type: string }) => r.type);
       for (const type of ['po.issued', 'po.acknowledged', 'asn.received', 'goods.received', 'inventory.adjusted', 'invoice.matched', 'payment.sent', 'payment.cleared', 'po.closed']) {
         assert.ok(events.includes(type), `outbox has ${type}: ${events.join(', ')}`);
       }
@@ -142,10 +130,10 @@ describe('purchase order on the time-skipping server', () => {
   });
 
   test('invoice at 3% over PO price is held with PRICE_VARIANCE; approved after day 10 it is paid on day 30 without discount', async () => {
-    await harness.withWorker(async () => {
-      const po = await PurchaseOrderDriver.issue(harness, twoLinePo('PO-PPV'));
+    await stack.harness.withWorker(async () => {
+      const po = await PurchaseOrderDriver.issue(stack.harness, twoLinePo('PO-PPV'));
       await deliverInFull(po, 'PPV');
-      const invoiceDate = await today(env);
+      const invoiceDate = await today(stack.env);
       const outcome = await po.invoice({
         invoiceNumber: 'INV-PPV',
         invoiceDate,
@@ -158,7 +146,7 @@ describe('purchase order on the time-skipping server', () => {
       assert.deepEqual([reason.code, reason.expected, reason.actual, reason.tolerance], ['PRICE_VARIANCE', '10.00', '10.30', '0.20']);
       assert.equal((await po.state()).hasOpenException, true);
 
-      await env.sleep(12 * DAY);
+      await stack.env.sleep(12 * DAY);
       const escalated = (await po.state()).exceptions[0]!;
       assert.ok(escalated.escalatedAt, 'exception SLA escalated');
       const approved = await po.resolve('INV-PPV', { action: 'approve', reason: 'Price increase agreed by phone with ACME' });
@@ -169,7 +157,7 @@ describe('purchase order on the time-skipping server', () => {
       assert.equal(approved.exceptions[0]!.status, 'approved');
       assert.equal(approved.exceptions[0]!.resolvedBy?.id, 'finance#test');
 
-      await env.sleep(19 * DAY);
+      await stack.env.sleep(19 * DAY);
       const paid = (await po.state()).invoices[0]!;
       assert.equal(paid.status, 'paid');
       assert.equal(paid.payment?.amount, '124.25');
@@ -181,12 +169,12 @@ describe('purchase order on the time-skipping server', () => {
   });
 
   test('an invoice that arrives before the goods is held pending_receipt and matched automatically on receipt', async () => {
-    await harness.withWorker(async () => {
-      const po = await PurchaseOrderDriver.issue(harness, twoLinePo('PO-EARLY', 'NET0'));
+    await stack.harness.withWorker(async () => {
+      const po = await PurchaseOrderDriver.issue(stack.harness, twoLinePo('PO-EARLY', 'NET0'));
       await po.acknowledge({ type: 'accept' });
       const outcome = await po.invoice({
         invoiceNumber: 'INV-EARLY',
-        invoiceDate: await today(env),
+        invoiceDate: await today(stack.env),
         currency: 'USD',
         lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }],
         total: '100.00',
@@ -202,12 +190,12 @@ describe('purchase order on the time-skipping server', () => {
   });
 
   test('a failed payment opens PAYMENT_FAILED; finance approves and it is paid again, never twice', async () => {
-    await harness.withWorker(async () => {
-      const po = await PurchaseOrderDriver.issue(harness, twoLinePo('PO-FAIL', 'NET0'));
+    await stack.harness.withWorker(async () => {
+      const po = await PurchaseOrderDriver.issue(stack.harness, twoLinePo('PO-FAIL', 'NET0'));
       await deliverInFull(po, 'FAIL');
       const outcome = await po.invoice({
         invoiceNumber: 'INV-FAIL',
-        invoiceDate: await today(env),
+        invoiceDate: await today(stack.env),
         currency: 'USD',
         lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }, { lineNo: 2, quantity: '5', unitPrice: '4.25' }],
         total: '121.25',
@@ -223,7 +211,7 @@ describe('purchase order on the time-skipping server', () => {
       const retried = await po.resolve('INV-FAIL', { action: 'approve', reason: 'Bank details corrected' });
       assert.equal(retried.invoices[0]!.status, 'paid');
       assert.equal(retried.invoices[0]!.payment?.attempt, 2);
-      const payments = await harness.knex('ap_payments').where({ invoice_number: 'INV-FAIL' });
+      const payments = await stack.harness.knex('ap_payments').where({ invoice_number: 'INV-FAIL' });
       assert.equal(payments.length, 2, 'one payment per attempt');
       const closed = await po.paymentStatus('INV-FAIL', { status: 'cleared' });
       assert.equal(closed.status, 'closed');
@@ -234,21 +222,21 @@ describe('purchase order on the time-skipping server', () => {
   });
 
   test('supplier changes: a proposed price change waits for the buyer, and the approved price is the agreed price', async () => {
-    await harness.withWorker(async () => {
-      const po = await PurchaseOrderDriver.issue(harness, twoLinePo('PO-CHG'));
+    await stack.harness.withWorker(async () => {
+      const po = await PurchaseOrderDriver.issue(stack.harness, twoLinePo('PO-CHG'));
       const pending = await po.acknowledge({
         type: 'accept_with_changes',
-        lines: [{ lineNo: 1, status: 'changed', unitPrice: '10.50', promisedDate: addDays(await today(env), 7) }],
+        lines: [{ lineNo: 1, status: 'changed', unitPrice: '10.50', promisedDate: addDays(await today(stack.env), 7) }],
       });
       assert.equal(pending.status, 'changes_pending');
-      const approved = await harness.client.workflow
+      const approved = await stack.harness.client.workflow
         .getHandle(po.handle.workflowId)
         .executeUpdate('decideChanges', { args: [{ actor: { role: 'procurement', id: 'procurement#test' }, body: { decision: 'approve' }, bodyHash: 'x' }] });
       const line = (approved as { lines: { lineNo: number; agreedUnitPrice: string; confirmedQuantity: string }[] }).lines.find((l) => l.lineNo === 1)!;
       assert.equal(line.agreedUnitPrice, '10.50');
       assert.equal(line.confirmedQuantity, '10');
       await expectRefusal(
-        po.ship({ asnNumber: 'ASN-CHG', shipDate: await today(env), lines: [{ lineNo: 1, quantity: '11' }] }),
+        po.ship({ asnNumber: 'ASN-CHG', shipDate: await today(stack.env), lines: [{ lineNo: 1, quantity: '11' }] }),
         'ASN_EXCEEDS_OPEN_QUANTITY',
       );
       assert.equal((await po.state()).asns.length, 0, 'a refused ASN changes nothing');
@@ -256,16 +244,16 @@ describe('purchase order on the time-skipping server', () => {
   });
 
   test('cancel is refused after the first receipt, and a duplicate invoice number with another body is refused', async () => {
-    await harness.withWorker(async () => {
-      const po = await PurchaseOrderDriver.issue(harness, twoLinePo('PO-CXL'));
+    await stack.harness.withWorker(async () => {
+      const po = await PurchaseOrderDriver.issue(stack.harness, twoLinePo('PO-CXL'));
       await deliverInFull(po, 'CXL');
       await expectRefusal(
-        harness.client.workflow.getHandle(po.handle.workflowId).executeUpdate('cancel', {
+        stack.harness.client.workflow.getHandle(po.handle.workflowId).executeUpdate('cancel', {
           args: [{ actor: { role: 'procurement', id: 'procurement#test' }, body: { reason: 'Not needed' }, bodyHash: 'c' }],
         }),
         'CANCEL_AFTER_RECEIPT',
       );
-      const invoice = { invoiceNumber: 'INV-CXL', invoiceDate: await today(env), currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' };
+      const invoice = { invoiceNumber: 'INV-CXL', invoiceDate: await today(stack.env), currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' };
       const first = await po.invoice(invoice);
       const again = await po.invoice(invoice);
       assert.deepEqual(again, first, 'the same invoice again replays the first answer');
