@@ -176,6 +176,24 @@ describe('credit memo, payment, reversal and void journals', () => {
     assert.equal(po.invoices[0]!.status, 'rejected');
   });
 
+  test('two credit memos of 10.125 each (1.5 at 6.75) are posted at 10.12 each, so paying the rest of a 67.50 invoice leaves AP at exactly 0', () => {
+    let [po] = receive(acknowledgedPo([{ lineNo: 1, quantity: '10', unitPrice: '6.75' }]), 'GR-1', [[1, '10']]);
+    po = submit(po, 'INV-1', [[1, '10', '6.75']]);
+    let posting: JournalEntry | null;
+    [po, posting] = post(po, 'INV-1');
+    const credits: (JournalEntry | null)[] = [];
+    for (const creditMemoNumber of ['CM-1', 'CM-2']) {
+      let credit: JournalEntry | null;
+      [po, credit] = memo(po, { creditMemoNumber, invoiceNumber: 'INV-1', lines: [{ lineNo: 1, quantity: '1.5', unitPrice: '6.75' }], total: '10.125' });
+      credits.push(credit);
+    }
+    assert.deepEqual(credits.map((credit) => credit?.lines.find((l) => l.account === 'AP')?.debit), ['10.12', '10.12']);
+    const plan = planPayment({ invoice: po.invoices[0]!, terms: { netDays: 30 }, captureDiscounts: true, approvedAt: AT });
+    po = apply(po, { type: 'payment.scheduled', at: AT, actor: system, invoiceNumber: 'INV-1', plan });
+    assert.equal(plan.amount, '47.26', '67.50 − 10.12 − 10.12: what AP holds for the supplier');
+    assert.equal(accountBalances([posting, ...credits, paymentJournal(po.invoices[0]!)]).AP, '0.00');
+  });
+
   test('a line invoiced 5% over what was received (within tolerance) is cleared from GRNI to PPV at close', () => {
     let [po, receipt] = receive(acknowledgedPo([{ lineNo: 1, quantity: '100', unitPrice: '1.00' }], { qtyOverPct: '0.05' }), 'GR-1', [[1, '100']]);
     po = submit(po, 'INV-1', [[1, '105', '1.00']]);

@@ -226,6 +226,41 @@ describe('buyer change orders and cancellation', () => {
     assert.deepEqual([refused.code, refused.kind], ['CANCEL_AFTER_RECEIPT', 'conflict']);
   });
 
+  test('a services PO whose installation was invoiced and is due for payment cannot be cancelled (409 CANCEL_AFTER_INVOICE); the supplier cannot reject it either', () => {
+    let po = acknowledge(issued([{ lineNo: 1, quantity: '8', unitPrice: '95.00', kind: 'service' }]));
+    po = submitInvoice(po, 'INV-SVC', [[1, '8', '95.00']]);
+    assert.equal(po.invoices[0]!.status, 'approved', 'two-way matched: the work is owed for');
+    const refused = refusal(() => validateCancel(po, { reason: 'project stopped' }));
+    assert.deepEqual([refused.code, refused.kind], ['CANCEL_AFTER_INVOICE', 'conflict']);
+    assert.match(refused.message, /INV-SVC/);
+    po = payAndClear(po, 'INV-SVC');
+    assert.equal(refusal(() => validateCancel(po, { reason: 'project stopped' })).code, 'CANCEL_AFTER_INVOICE', 'nor once it is paid');
+    // The buyer orders 2 more hours; the supplier declining the new offer cannot cancel the paid work.
+    po = change(po, { lines: [{ lineNo: 1, action: 'change', quantity: '10' }] });
+    assert.equal(refusal(() => validateAcknowledgement(po, { type: 'reject', reason: 'no capacity' })).code, 'CANCEL_AFTER_INVOICE');
+  });
+
+  test('the buyer can still cancel a PO whose only invoice finance rejected', () => {
+    let po = acknowledge(issued([{ lineNo: 1, quantity: '8', unitPrice: '95.00', kind: 'service' }]));
+    po = submitInvoice(po, 'INV-SVC', [[1, '9', '95.00']]);
+    po = apply(po, { type: 'invoice.resolved', at: LATER, actor: finance, invoiceNumber: 'INV-SVC', action: 'reject', reason: 'only 8 hours ordered' });
+    assert.doesNotThrow(() => validateCancel(po, { reason: 'project stopped' }));
+  });
+
+  test('cancelling a PO rejects the invoices still held on it, so no open exception or pending invoice outlives the PO', () => {
+    let po = acknowledge(issued());
+    po = submitInvoice(po, 'INV-EARLY', [[1, '10', '10.00']]);
+    po = submitInvoice(po, 'INV-PRICE', [[2, '4', '3.00']]);
+    assert.deepEqual(po.invoices.map((i) => i.status), ['pending_receipt', 'exception']);
+    validateCancel(po, { reason: 'project stopped' });
+    po = apply(po, { type: 'po.cancelled', at: LATER, actor: buyer, reason: 'project stopped' });
+    assert.deepEqual(po.invoices.map((i) => i.status), ['rejected', 'rejected']);
+    assert.deepEqual(po.invoices.map((i) => i.resolution?.reason), ['PO cancelled: project stopped', 'PO cancelled: project stopped']);
+    assert.deepEqual(po.exceptions.map((e) => [e.invoiceNumber, e.status, e.resolvedBy?.id]), [['INV-PRICE', 'rejected', buyer.id]]);
+    assert.equal(view(po).hasOpenException, false);
+    assert.deepEqual(po.lines.map((l) => l.invoicedQuantity), ['0', '0']);
+  });
+
   test('the buyer cancels before any receipt: status cancelled, and nothing more can be shipped', () => {
     let po = acknowledge(issued());
     validateCancel(po, { reason: 'project stopped' });
@@ -249,6 +284,26 @@ describe('shipping and receiving', () => {
     const refused = refusal(() => validateAsn(po, { asnNumber: 'ASN-2', shipDate: '2026-11-04', lines: [{ lineNo: 1, quantity: '5' }] }));
     assert.deepEqual([refused.code, refused.kind], ['ASN_EXCEEDS_OPEN_QUANTITY', 'unprocessable']);
     assert.match(refused.message, /open quantity 4/);
+  });
+
+  test('10 shipped, 8 accepted and 2 rejected at the dock: the supplier may send an ASN for the 2 replacements, not for 3', () => {
+    let po = ship(acknowledge(issued([{ lineNo: 1, quantity: '10', unitPrice: '10.00' }])), 'ASN-1', [[1, '10']]);
+    po = receive(po, 'GR-1', [[1, '8', '2']]);
+    assert.equal(deriveStatus(po), 'partially_received');
+    const refused = refusal(() => validateAsn(po, { asnNumber: 'ASN-2', shipDate: '2026-11-09', lines: [{ lineNo: 1, quantity: '3' }] }));
+    assert.deepEqual([refused.code, refused.kind], ['ASN_EXCEEDS_OPEN_QUANTITY', 'unprocessable']);
+    assert.match(refused.message, /open quantity 2/);
+    po = ship(po, 'ASN-2', [[1, '2']]);
+    assert.equal(line(po, 1).shippedQuantity, '12');
+    po = receive(po, 'GR-2', [[1, '2']]);
+    assert.equal(deriveStatus(po), 'received');
+  });
+
+  test('goods delivered without an ASN count as shipped: 6 received (1 rejected) of 10 leaves 4 to ship', () => {
+    const po = receive(acknowledge(issued()), 'GR-1', [[1, '6', '1']]);
+    const refused = refusal(() => validateAsn(po, { asnNumber: 'ASN-1', shipDate: '2026-11-09', lines: [{ lineNo: 1, quantity: '5' }] }));
+    assert.match(refused.message, /open quantity 4/);
+    assert.doesNotThrow(() => validateAsn(po, { asnNumber: 'ASN-1', shipDate: '2026-11-09', lines: [{ lineNo: 1, quantity: '4' }] }));
   });
 
   test('receiving 6 of 10 (2 more rejected) is partially received; the remaining 4 make it received', () => {

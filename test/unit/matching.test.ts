@@ -91,6 +91,15 @@ describe('three-way match: price', () => {
     assert.deepEqual([reason!.expected, reason!.actual, reason!.tolerance], ['12.3456', '13.00', '0.2469']);
   });
 
+  test('a 0.1234 fastener invoiced at 0.1259 is held and the reason adds up: 0.1259 − 0.1234 = 0.0025 is more than the tolerance shown, 0.0024', () => {
+    const po = received(acknowledged([{ lineNo: 1, quantity: '1000', unitPrice: '0.1234' }]), 'GR-1', [[1, '1000']]);
+    const held = threeWayMatch({ state: po, invoice: invoice('INV-1', [[1, '1000', '0.1259']]), at: AT });
+    const [reason] = reasonsOf(held);
+    // 2 % of 0.1234 is 0.002468: prices move in steps of 0.0001, so 0.0024 is the largest difference allowed.
+    assert.deepEqual([reason!.code, reason!.expected, reason!.actual, reason!.tolerance], ['PRICE_VARIANCE', '0.1234', '0.1259', '0.0024']);
+    assert.equal(threeWayMatch({ state: po, invoice: invoice('INV-2', [[1, '1000', '0.1258']]), at: AT }).status, 'matched');
+  });
+
   test('the agreed price is the supplier-proposed price the buyer approved, not the PO price', () => {
     let po = issuedPo([{ lineNo: 1, quantity: '10', unitPrice: '10.00' }]);
     po = apply(po, {
@@ -237,6 +246,12 @@ describe('three-way match: services, lines and header', () => {
     assert.equal(ok.status, 'matched');
     const off = threeWayMatch({ state: po, invoice: invoice('INV-1', [[1, '10', '10.00']], { freight: '5.00', tax: '8.40', total: '113.46' }), at: AT });
     assert.deepEqual(off.reasons.map((r) => [r.code, r.expected, r.actual, r.tolerance]), [['TOTAL_MISMATCH', '113.40', '113.46', '0.05']]);
+  });
+
+  test('a stated total of 100.054 on 100.00 of lines is TOTAL_MISMATCH and shows 100.054, not a rounded 100.05 that would look within tolerance', () => {
+    const po = received(acknowledged([{ lineNo: 1, quantity: '10', unitPrice: '10.00' }]), 'GR-1', [[1, '10']]);
+    const off = threeWayMatch({ state: po, invoice: invoice('INV-1', [[1, '10', '10.00']], { total: '100.054' }), at: AT });
+    assert.deepEqual(off.reasons.map((r) => [r.code, r.expected, r.actual, r.tolerance]), [['TOTAL_MISMATCH', '100.00', '100.054', '0.05']]);
   });
 
   test('line amounts round half-even to cents before they are summed: 3 × 0.125 = 0.38 (not 0.375)', () => {

@@ -144,6 +144,28 @@ describe('purchase order branches', () => {
     });
   });
 
+  test('a corrected invoice held because the wrong one still counted is matched as soon as finance rejects the wrong one', async () => {
+    await stack.harness.withWorker(async () => {
+      const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-REBILL'));
+      await order.acknowledge({ type: 'accept' });
+      await order.receive({ receiptNumber: 'GR-REBILL', lines: [{ lineNo: 1, quantityReceived: '10' }] });
+      const invoiceDate = await today(stack.env);
+      const wrong = await order.invoice({ invoiceNumber: 'INV-RB-1', invoiceDate, currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.50' }], total: '105.00' });
+      assert.equal(wrong.match.lines[0]!.reasons[0]!.code, 'PRICE_VARIANCE');
+      // The supplier re-bills at the right price before finance has looked at the first one.
+      const corrected = await order.invoice({ invoiceNumber: 'INV-RB-2', invoiceDate, currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
+      assert.deepEqual(corrected.match.lines[0]!.reasons.map((r) => [r.code, r.expected, r.actual]), [['QTY_EXCEEDS_RECEIVED', '10', '20']]);
+      const after = await order.resolve('INV-RB-1', { action: 'reject', reason: 'Billed at the wrong price; replaced by INV-RB-2' });
+      const rebill = after.invoices.find((i) => i.invoiceNumber === 'INV-RB-2')!;
+      assert.equal(rebill.match.status, 'matched', 'the rejected invoice no longer counts against the 10 received');
+      assert.equal(rebill.status, 'paid', 'net 0: paid as soon as it matched');
+      assert.equal(rebill.payment?.amount, '100.00');
+      assert.equal(after.exceptions.find((e) => e.invoiceNumber === 'INV-RB-2')!.status, 'resolved');
+      assert.equal(after.hasOpenException, false);
+      assert.equal(after.lines[0]!.invoicedQuantity, '10');
+    });
+  });
+
   test('service lines match two-way against the ordered quantity', async () => {
     await stack.harness.withWorker(async () => {
       const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-SVC', [{ lineNo: 1, sku: 'INSTALL', kind: 'service', quantity: '8', unitPrice: '95.00' } as never]));

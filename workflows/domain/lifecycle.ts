@@ -8,7 +8,7 @@
  */
 import { conflict, notFound, unprocessable } from './errors';
 import { allReasons, committedQuantity, creditMemosFor, findInvoice, findLine, isInvoiceableLine, netInvoiceLineQuantity, sameDocumentNumber } from './matching';
-import { add, cmp, formatPrice, formatQuantity, isPositive, isZero, mul, round2, sub, sum } from './money';
+import { add, cmp, formatPrice, formatQuantity, isPositive, isZero, max, mul, round2, roundCents, sub, sum } from './money';
 import { replanAmounts } from './payment-terms';
 import type {
   Acknowledgement,
@@ -121,6 +121,7 @@ function applyInPlace(state: PoState, event: Exclude<PoEvent, IssuedEvent>): str
       state.cancelled = { at: event.at, by: event.actor, reason: event.reason };
       state.awaitingAcknowledgement = false;
       state.pendingChanges = null;
+      rejectHeldInvoices(state, event);
       return `Cancelled: ${event.reason}`;
     case 'asn.received': {
       state.asns.push({ ...event.asn, bodyHash: event.bodyHash, receivedAt: event.at, by: event.actor });
@@ -224,6 +225,7 @@ function applyAcknowledgement(state: PoState, event: EventOf<'po.acknowledged'>)
   if (ack.type === 'reject') {
     state.cancelled = { at: event.at, by: event.actor, reason: ack.reason ?? 'Rejected by the supplier' };
     state.pendingChanges = null;
+    rejectHeldInvoices(state, { at: event.at, actor: event.actor, reason: state.cancelled.reason });
     return `Supplier rejected the PO: ${ack.reason ?? ''}`.trim();
   }
   if (ack.type === 'accept_with_changes') {
@@ -341,6 +343,24 @@ function openExceptionOf(state: PoState, invoiceNumber: string, code?: Exception
     .find((e) => e.status === 'open' && e.invoiceNumber !== undefined && sameDocumentNumber(e.invoiceNumber, invoiceNumber) && (code === undefined || e.code === code));
 }
 
+/**
+ * A cancelled PO ends its workflow: invoices still waiting for goods or for finance would stay
+ * pending (and their exceptions open, counted in KPIs) forever. Nothing of them was posted (a PO
+ * with posted or approved invoices cannot be cancelled), so they are rejected with the PO.
+ */
+function rejectHeldInvoices(state: PoState, event: { at: string; actor: PoEvent['actor']; reason: string }): void {
+  const reason = `PO cancelled: ${event.reason}`;
+  for (const invoice of state.invoices) {
+    if ((invoice.status !== 'pending_receipt' && invoice.status !== 'exception') || invoice.postedAt !== undefined) continue;
+    invoice.status = 'rejected';
+    invoice.resolution = { action: 'reject', reason, by: event.actor, at: event.at };
+    for (const exception of state.exceptions) {
+      if (exception.status !== 'open' || exception.invoiceNumber === undefined || !sameDocumentNumber(exception.invoiceNumber, invoice.invoiceNumber)) continue;
+      Object.assign(exception, { status: 'rejected', resolvedAt: event.at, resolvedBy: event.actor, resolution: reason });
+    }
+  }
+}
+
 function applyInvoiceReceived(state: PoState, event: EventOf<'invoice.received'>): string {
   const body: Invoice = event.invoice;
   const invoice: InvoiceState = {
@@ -397,7 +417,9 @@ function applyCreditMemo(state: PoState, event: EventOf<'credit_memo.received'>)
   state.creditMemos.push({ ...memo, bodyHash: event.bodyHash, receivedAt: event.at, by: event.actor });
   const invoice = findInvoice(state, memo.invoiceNumber);
   if (!invoice) return `Credit memo ${memo.creditMemoNumber} (${memo.total}) for unknown invoice ${memo.invoiceNumber}`;
-  invoice.creditedTotal = formatPrice(add(invoice.creditedTotal, memo.total));
+  // Each memo reaches AP in whole cents (its journal debits AP round2(total)); summing the rounded
+  // amounts keeps what is paid equal to what AP holds, so a paid invoice leaves AP at 0.
+  invoice.creditedTotal = formatPrice(add(invoice.creditedTotal, roundCents(memo.total)));
   if (invoice.payment?.status === 'scheduled') {
     invoice.payment = { ...invoice.payment, ...replanAmounts(invoice.payment, invoice, state.policy.paymentTerms) };
   }
@@ -593,6 +615,28 @@ export function validateAcknowledgement(state: PoState, ack: Acknowledgement): v
   if (ack.type === 'reject' && state.receipts.length > 0) {
     throw conflict('CANCEL_AFTER_RECEIPT', `PO ${state.poNumber} cannot be rejected: goods were already received (${state.receipts.length} receipt(s))`);
   }
+  if (ack.type === 'reject') assertNothingOwed(state, 'rejected');
+}
+
+/**
+ * Invoices that AP holds or is about to hold (approved, scheduled, paid, or posted and now in a
+ * payment exception). A PO with any of them owes the supplier money: cancelling it would end the
+ * workflow with the payment never made (or made on a cancelled PO), and AP never cleared.
+ * Services are never received, so "until the first receipt" alone does not protect them.
+ */
+function owedInvoices(state: PoState): InvoiceState[] {
+  return state.invoices.filter(
+    (invoice) => invoice.status !== 'rejected' && (invoice.postedAt !== undefined || ['approved', 'scheduled', 'paid'].includes(invoice.status)),
+  );
+}
+
+function assertNothingOwed(state: PoState, what: 'cancelled' | 'rejected'): void {
+  const owed = owedInvoices(state);
+  if (owed.length === 0) return;
+  throw conflict(
+    'CANCEL_AFTER_INVOICE',
+    `PO ${state.poNumber} cannot be ${what}: invoice(s) ${owed.map((i) => `${i.invoiceNumber} (${i.status})`).join(', ')} are owed to the supplier (approved, scheduled or paid); cancel the lines not yet delivered with a change order instead`,
+  );
 }
 
 export function validateChangeDecision(state: PoState, _decision?: ChangeDecision): void {
@@ -640,6 +684,7 @@ export function validateCancel(state: PoState, _cancel?: CancelPurchaseOrder): v
   if (state.receipts.length > 0) {
     throw conflict('CANCEL_AFTER_RECEIPT', `PO ${state.poNumber} cannot be cancelled: goods were already received (${state.receipts.map((r) => r.receiptNumber).join(', ')}); short-close the open lines with a change order instead`);
   }
+  assertNothingOwed(state, 'cancelled');
 }
 
 export function validateAsn(state: PoState, asn: AdvanceShipNotice): void {
@@ -649,11 +694,14 @@ export function validateAsn(state: PoState, asn: AdvanceShipNotice): void {
   }
   for (const asnLine of asn.lines) {
     const line = requireReceivableLine(state, asnLine.lineNo, `ASN ${asn.asnNumber}`);
-    const open = sub(line.confirmedQuantity, line.shippedQuantity);
+    // Goods refused at the dock go back and are owed again; goods that arrived without an ASN
+    // were shipped all the same. What is on its way or accepted: max(shipped − rejected, received).
+    const underway = max(sub(line.shippedQuantity, line.rejectedQuantity), line.receivedQuantity);
+    const open = sub(line.confirmedQuantity, underway);
     if (cmp(asnLine.quantity, open) > 0) {
       throw unprocessable(
         'ASN_EXCEEDS_OPEN_QUANTITY',
-        `Line ${line.lineNo} (${line.sku}): ASN quantity ${formatQuantity(asnLine.quantity)} exceeds the open quantity ${formatQuantity(open.isNegative() ? 0 : open)} (confirmed ${line.confirmedQuantity}, already shipped ${line.shippedQuantity})`,
+        `Line ${line.lineNo} (${line.sku}): ASN quantity ${formatQuantity(asnLine.quantity)} exceeds the open quantity ${formatQuantity(open.isNegative() ? 0 : open)} (confirmed ${line.confirmedQuantity}, already shipped ${line.shippedQuantity}, received ${line.receivedQuantity}, rejected ${line.rejectedQuantity})`,
       );
     }
   }

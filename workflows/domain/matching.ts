@@ -7,7 +7,7 @@
  * Also home of the small read helpers over PoState that matching, the ledger and the lifecycle
  * share (which invoices count, what has been credited), so the three never disagree.
  */
-import { abs, add, cmp, dec, formatPrice, formatQuantity, isPositive, isZero, lineAmount, max, mul, round2, sub, sum } from './money';
+import { Dec, abs, add, cmp, dec, formatPrice, formatQuantity, isPositive, isZero, lineAmount, max, mul, sub, sum } from './money';
 import type { DocumentLine, Invoice } from './schemas';
 import { normaliseDocumentNumber } from './schemas';
 import type { CreditMemoRecord, InvoiceState, MatchLine, MatchReason, MatchResult, PoLine, PoState } from './state';
@@ -99,6 +99,16 @@ function reason(code: MatchReason['code'], message: string, expected: string, ac
   return { code, message, expected, actual, tolerance };
 }
 
+/**
+ * A price tolerance as a clerk can check it: prices have at most 4 decimals, so two prices differ
+ * in steps of 0.0001 and "difference ≤ tolerance" holds exactly when the difference is ≤ the
+ * tolerance rounded DOWN to 4 decimals (2 % of 0.1234 = 0.002468 → 0.0024). Rounding it to
+ * nearest (0.0025) would show a held difference of 0.0025 as if it were within tolerance.
+ */
+function formatPriceTolerance(value: Dec): string {
+  return formatPrice(value.toDecimalPlaces(4, Dec.ROUND_DOWN));
+}
+
 export function threeWayMatch({ state, invoice, invoiceNumber, at }: ThreeWayMatchInput): MatchResult {
   const tolerances = state.policy.tolerances;
   const ownNumber = invoiceNumber ?? invoice.invoiceNumber;
@@ -175,11 +185,11 @@ export function threeWayMatch({ state, invoice, invoiceNumber, at }: ThreeWayMat
       reasons.push(
         reason(
           'PRICE_VARIANCE',
-          `Invoiced unit price ${formatPrice(invoiceLine.unitPrice)} differs from agreed ${formatPrice(agreed)} by more than ${formatPrice(priceTolerance)}` +
+          `Invoiced unit price ${formatPrice(invoiceLine.unitPrice)} differs from agreed ${formatPrice(agreed)} by more than ${formatPriceTolerance(priceTolerance)}` +
             ` (line ${poLine.lineNo}, ${poLine.sku})`,
           formatPrice(agreed),
           formatPrice(invoiceLine.unitPrice),
-          formatPrice(priceTolerance),
+          formatPriceTolerance(priceTolerance),
         ),
       );
     }
@@ -210,10 +220,11 @@ export function threeWayMatch({ state, invoice, invoiceNumber, at }: ThreeWayMat
     headerReasons.push(
       reason(
         'TOTAL_MISMATCH',
-        `Invoice total ${round2(invoice.total)} differs from the lines, freight and tax (${round2(computedTotal)}) by more than ${round2(totalTolerance)}`,
-        round2(computedTotal),
-        round2(invoice.total),
-        round2(totalTolerance),
+        // Amounts as stated (up to 4 decimals): rounded to cents, 100.054 against 100.00 would look within 0.05.
+        `Invoice total ${formatPrice(invoice.total)} differs from the lines, freight and tax (${formatPrice(computedTotal)}) by more than ${formatPrice(totalTolerance)}`,
+        formatPrice(computedTotal),
+        formatPrice(invoice.total),
+        formatPrice(totalTolerance),
       ),
     );
   }

@@ -14,6 +14,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -518,7 +519,12 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
         payload: { invoiceNumber: invoice.invoiceNumber, action: body.action, reason: body.reason, by: actor.id },
         journal: voidJournal,
       });
-      if (body.action === 'reject') notifySupplier('invoice.rejected', { invoiceNumber: invoice.invoiceNumber, reason: body.reason });
+      if (body.action === 'reject') {
+        notifySupplier('invoice.rejected', { invoiceNumber: invoice.invoiceNumber, reason: body.reason });
+        // A rejected invoice no longer counts towards the cumulative invoiced quantity: a corrected
+        // re-bill held because of it (QTY_EXCEEDS_RECEIVED) must be matched again without a new receipt.
+        if (heldInvoices(current()).length > 0 && patched('rematch-after-invoice-rejected')) await rematch(actor);
+      }
     },
   });
 
@@ -542,8 +548,10 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
     },
   });
 
-  setHandler(rematchHeldInvoices, ({ actor }) => {
-    void lock.run(async () => {
+  // Async, so that allHandlersFinished() covers the re-match it runs: continue-as-new waits for it.
+  setHandler(rematchHeldInvoices, async ({ actor }) => {
+    await condition(() => state !== undefined);
+    await lock.run(async () => {
       await rematch(actor);
       await settleSafely();
     });
@@ -747,12 +755,27 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
     const po = current();
     if (po.cancelled || po.closedAt) break;
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= historyThreshold) {
-      await condition(allHandlersFinished);
-      await Promise.all(pendingNotifications);
+      if (patched('drain-handlers-before-continue-as-new')) {
+        // A command admitted while the notifications were still going out must finish in this
+        // run: hand over only once handlers and notifications are all quiet in the same activation.
+        for (;;) {
+          await condition(allHandlersFinished);
+          const notificationCount = pendingNotifications.length;
+          await Promise.all(pendingNotifications);
+          if (allHandlersFinished() && pendingNotifications.length === notificationCount) break;
+        }
+      } else {
+        await condition(allHandlersFinished);
+        await Promise.all(pendingNotifications);
+      }
       log.info('Continuing as new', { poNumber: po.poNumber, historyLength: workflowInfo().historyLength });
       await continueAsNew<typeof purchaseOrderWorkflow>({ kind: 'continued', state: current(), options: input.options });
     }
-    const next = Math.min(...deadlines(po).map((d) => d.at), settleRetryAt ?? Infinity);
+    let due = deadlines(po).map((d) => d.at);
+    // Due work a partner refused (AP refusing a payment, say) stays past due until it succeeds:
+    // it is retried at settleRetryAt, not on a 1 ms timer in a loop hammering the partner.
+    if (settleRetryAt !== undefined && patched('retry-refused-work-at-interval')) due = due.filter((at) => at > Date.now());
+    const next = Math.min(...due, settleRetryAt ?? Infinity);
     changed = false;
     if (Number.isFinite(next)) {
       await condition(() => changed, Math.max(next - Date.now(), 1));
