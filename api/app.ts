@@ -16,6 +16,7 @@ import type { ErpPort } from '../activities/ports';
 import { assertProductionReady } from '../temporal-config/env';
 import type { AppConfig } from '../temporal-config/env';
 import { ApiKeyRing, identifyCaller, requireCaller } from './auth';
+import { guardJsonBody, requireJsonContentType } from './body-guards';
 import { problemMiddleware, unknownRoute } from './errors';
 import { IdempotencyStore, idempotencyKeys } from './idempotency';
 import { KpiStore } from './kpi-store';
@@ -61,6 +62,8 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use(rateLimit(new FixedWindowRateLimiter(rateLimitOptions), rateLimitOptions));
   v1.use(requireCaller);
   v1.use(express.json({ limit: config.api.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  v1.use(requireJsonContentType);
+  v1.use(guardJsonBody);
   v1.use('/suppliers', suppliersRouter({ erp, idempotent }));
   v1.use('/purchase-orders', purchaseOrdersRouter({ client, erp, gateway, idempotent }));
   v1.use('/purchase-orders', documentsRouter({ erp, gateway, idempotent }));

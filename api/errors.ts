@@ -82,8 +82,8 @@ export class NotFoundError extends ApiError {
 
 /** 409: conflicts with the current state, or the same business key with another body. */
 export class ConflictError extends ApiError {
-  constructor(message: string, code?: string) {
-    super(409, message, code);
+  constructor(message: string, code?: string, headers: Record<string, string> = {}) {
+    super(409, message, code, undefined, headers);
   }
 }
 
@@ -154,7 +154,8 @@ export function toApiError(error: unknown): ApiError {
   if (error instanceof WorkflowNotFoundError) return new NotFoundError('No such purchase order.', 'PURCHASE_ORDER_NOT_FOUND');
   // The `status` query throws while a just-started PO is still being recorded (PO_NOT_READY).
   if (error instanceof QueryNotRegisteredError && /PO_NOT_READY|still being issued/.test(error.message)) {
-    return new ConflictError('The purchase order is still being issued; retry shortly.', 'PO_NOT_READY');
+    // A passing state, not a verdict: Retry-After says so (and keeps an Idempotency-Key reusable).
+    return new ConflictError('The purchase order is still being issued; retry shortly.', 'PO_NOT_READY', { 'Retry-After': '1' });
   }
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     return new ServiceUnavailableError(
@@ -173,6 +174,10 @@ export function toApiError(error: unknown): ApiError {
   }
   if (isDatabaseUnavailable(error)) {
     return new ServiceUnavailableError('The ERP database is unavailable.', 'DATABASE_UNAVAILABLE');
+  }
+  // The router could not percent-decode a path segment (`/v1/purchase-orders/%E0%A4%A`).
+  if (error instanceof URIError) {
+    return new InputError('The URL is not valid: a path segment is not valid percent-encoding.', undefined, 'MALFORMED_URL');
   }
   const bodyParserError = fromBodyParser(error);
   if (bodyParserError) return bodyParserError;
@@ -207,7 +212,12 @@ function isDatabaseUnavailable(error: unknown): boolean {
 function fromBodyParser(error: unknown): ApiError | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { type, status, limit } = error as { type?: unknown; status?: unknown; limit?: unknown };
-  if (typeof type !== 'string' || typeof status !== 'number') return undefined;
+  if (typeof status !== 'number') return undefined;
+  // A body that does not inflate (`Content-Encoding: gzip` on a plain body) comes as an untyped
+  // 400 from body-parser: still the caller's fault, never a 500.
+  if (typeof type !== 'string') {
+    return status >= 400 && status < 500 ? new ApiError(status, 'The request could not be read; check the body and its Content-Encoding.') : undefined;
+  }
   switch (type) {
     case 'entity.too.large':
       return new PayloadTooLargeError(`The body exceeds the limit of ${typeof limit === 'number' ? `${limit} bytes` : 'this API'}.`);

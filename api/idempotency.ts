@@ -1,7 +1,7 @@
 /**
  * The `Idempotency-Key` request header on any write (IETF httpapi Idempotency-Key draft):
- * - first request with a key: runs, and its response is stored (5xx responses release the key
- *   instead, so the client may retry);
+ * - first request with a key: runs, and its response is stored (5xx responses, and any response
+ *   with Retry-After, release the key instead, so the client may retry);
  * - same key, same request, finished: the stored response is replayed (`Idempotent-Replayed: true`);
  * - same key, another request: 422; same key while the first is still running: 409.
  *
@@ -222,7 +222,10 @@ export function idempotencyKeys(store: IdempotencyStore, logger: winston.Logger)
         if (value !== undefined) headers[name] = String(value);
       }
       if (!headers['content-type']) headers['content-type'] = 'application/json; charset=utf-8';
-      const recorded = status >= 500 ? store.release(ref) : store.complete(ref, { status, headers, body: serialized });
+      // A 5xx, or any answer that tells the client to come back later (Retry-After: PO_NOT_READY),
+      // is not the request's outcome: storing it would replay "retry later" to every retry.
+      const transient = status >= 500 || res.getHeader('retry-after') !== undefined;
+      const recorded = transient ? store.release(ref) : store.complete(ref, { status, headers, body: serialized });
       recorded
         .catch((error: unknown) =>
           logger.warn('recording an idempotent response failed', { requestId: req.context.requestId, error: String(error) }),

@@ -20,7 +20,7 @@ export interface Kpis {
     invoicesWithException: number;
     exceptionRate: number | null;
   };
-  /** Invoices currently held in exception, by how long they have been waiting. */
+  /** Invoices currently held in exception, by how long they have been waiting since the exception opened. */
   openExceptionsByAge: { lessThan1Day: number; from1To3Days: number; from3To7Days: number; moreThan7Days: number; total: number };
   /** From invoice date to payment execution. */
   daysToPay: { paidInvoices: number; averageDays: number | null };
@@ -118,10 +118,23 @@ export class KpiStore {
   private async openExceptionsByAge(now: Date): Promise<Kpis['openExceptionsByAge']> {
     const { rows } = await this.knex.raw<{ rows: Record<string, string>[] }>(
       `
-      with open_exception as (
-        select extract(epoch from (?::timestamptz - coalesce(matched_at, submitted_at))) / 86400.0 as age_days
-          from invoices
-         where status = 'exception'
+      with invoice_event as (
+        select o.po_number, o.payload ->> 'invoiceNumber' as invoice_number, o.type, o.occurred_at
+          from outbox o
+         where o.type in ('invoice.exception', 'invoice.matched', 'invoice.pending_receipt')
+      ),
+      open_exception as (
+        -- A re-match that still finds an exception moves matched_at, but the exception has been
+        -- waiting since the first exception event after the invoice last matched (or was held).
+        select extract(epoch from (?::timestamptz - coalesce(
+                 (select min(e.occurred_at) from invoice_event e
+                   where e.po_number = i.po_number and e.invoice_number = i.invoice_number and e.type = 'invoice.exception'
+                     and e.occurred_at > coalesce((select max(c.occurred_at) from invoice_event c
+                                                    where c.po_number = i.po_number and c.invoice_number = i.invoice_number
+                                                      and c.type <> 'invoice.exception'), '-infinity'::timestamptz)),
+                 i.matched_at, i.submitted_at))) / 86400.0 as age_days
+          from invoices i
+         where i.status = 'exception'
       )
       select count(*) filter (where age_days < 1) as less_than_1_day,
              count(*) filter (where age_days >= 1 and age_days < 3) as from_1_to_3_days,

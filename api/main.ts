@@ -7,6 +7,7 @@ import type { AppConfig } from '../temporal-config/env';
 import { createLogger } from '../temporal-config/logging';
 import type { Logger } from '../temporal-config/logging';
 import { createApp } from './app';
+import { answerClientErrors } from './request-context';
 
 export interface RunningApi {
   server: Server;
@@ -37,6 +38,7 @@ export async function startApi(config: AppConfig, logger: Logger = createLogger(
       );
       listening.once('error', reject);
     });
+    answerClientErrors(server);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.api.port;
     logger.info('API listening', { url: `http://localhost:${port}`, docs: `http://localhost:${port}/docs` });

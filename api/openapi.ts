@@ -179,6 +179,14 @@ export const PurchaseOrderSchema = z
     hasOpenException: z.boolean(),
     requestHash: z.string(),
     createdAt: Timestamp,
+    policy: z
+      .looseObject({
+        paymentTerms: PaymentTerms,
+        tolerances: z.looseObject({ qtyOverPct: Decimal, priceVariancePct: Decimal, priceVarianceAbs: Decimal, totalVarianceAbs: Decimal }),
+        slas: z.looseObject({ ackSla: z.string(), ackReminder: z.string(), lateDeliveryGrace: z.string(), exceptionSla: z.string() }),
+        captureDiscounts: z.boolean(),
+      })
+      .meta({ id: 'PurchaseOrderPolicy', description: 'Payment terms, tolerances, timers and discount policy copied onto the PO when it was issued.' }),
     lines: z.array(PoLineSchema),
     acknowledgement: AcknowledgementRecordSchema.nullable(),
     pendingChanges: AcknowledgementRecordSchema.nullable(),
@@ -324,6 +332,12 @@ const examplePurchaseOrder = {
   hasOpenException: false,
   requestHash: '5d41402abc4b2a76b9719d911017c592ae0f1b0c3e4f5a6b7c8d9e0f1a2b3c4d',
   createdAt: '2026-11-27T09:30:00.000Z',
+  policy: {
+    paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 },
+    tolerances: { qtyOverPct: '0', priceVariancePct: '0.02', priceVarianceAbs: '0.00', totalVarianceAbs: '0.05' },
+    slas: { ackSla: '48h', ackReminder: '24h', lateDeliveryGrace: '1d', exceptionSla: '72h' },
+    captureDiscounts: true,
+  },
   lines: [
     {
       lineNo: 1,
@@ -374,12 +388,13 @@ const exampleInvoice = {
 // ---------------------------------------------------------------------------------------------
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid body or parameters (the zod issues are listed in `errors`).',
+  400: 'Invalid body or parameters (the zod issues are listed in `errors`), a URL that is not valid percent-encoding (MALFORMED_URL), text with a NUL character (NUL_CHARACTER), a body nested too deeply (BODY_TOO_DEEP), or an amount larger than the ERP records (AMOUNT_OUT_OF_RANGE).',
   401: 'No API key, or an unknown one.',
   403: 'The key\'s role may not do this.',
   404: 'Unknown, or (for a supplier key) not this supplier\'s.',
-  409: 'Conflicts with the current state, a duplicate with a different body, or an Idempotency-Key still in flight.',
+  409: 'Conflicts with the current state, a duplicate with a different body, an Idempotency-Key still in flight, or (on reads) a purchase order still being issued (PO_NOT_READY; retry shortly).',
   413: 'Body larger than the configured limit (1 MB by default).',
+  415: 'The body is not UTF-8 JSON, or its Content-Encoding is not supported.',
   422: 'A business rule refused the request, or an Idempotency-Key reused for another request.',
   429: 'Rate limit of this key exceeded; see Retry-After.',
   503: 'Temporal or the ERP database is unavailable; retry later.',
@@ -395,7 +410,7 @@ function problems(...statuses: number[]): ZodOpenApiResponsesObject {
 }
 
 const AUTHENTICATED = [401, 403, 429, 503];
-const WRITE_PROBLEMS = [400, ...AUTHENTICATED, 404, 409, 413, 422];
+const WRITE_PROBLEMS = [400, ...AUTHENTICATED, 404, 409, 413, 415, 422];
 
 const IdempotencyKeyHeader = z.string().min(1).max(255).optional().meta({
   description:
@@ -447,7 +462,7 @@ function paths(): ZodOpenApiPathsObject {
         description: 'Roles: procurement.',
         requestParams: { path: z.object({ supplierId: SupplierId }), header: z.object({ 'Idempotency-Key': IdempotencyKeyHeader }) },
         requestBody: { required: true, content: json(SupplierInput, exampleSupplierInput) },
-        responses: { '200': { description: 'The supplier as stored.', content: json(SupplierSchema, exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 404, 409, 413, 422) },
+        responses: { '200': { description: 'The supplier as stored.', content: json(SupplierSchema, exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 409, 413, 415, 422) },
       },
       get: {
         operationId: 'getSupplier',
@@ -455,7 +470,7 @@ function paths(): ZodOpenApiPathsObject {
         summary: 'Read a supplier',
         description: 'Roles: procurement, finance, operator, and that supplier.',
         requestParams: { path: z.object({ supplierId: SupplierId }) },
-        responses: { '200': { description: 'The supplier.', content: json(SupplierSchema, exampleSupplier) }, ...problems(...AUTHENTICATED, 404) },
+        responses: { '200': { description: 'The supplier.', content: json(SupplierSchema, exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 404) },
       },
     },
     '/v1/purchase-orders': {
@@ -476,7 +491,7 @@ function paths(): ZodOpenApiPathsObject {
             description: 'Already issued with this same body.',
             content: json(CreatedPurchaseOrderSchema, { poNumber: 'PO-10001', workflowId: 'purchase-order:PO-10001', status: 'acknowledged' }),
           },
-          ...problems(400, ...AUTHENTICATED, 409, 413, 422),
+          ...problems(400, ...AUTHENTICATED, 409, 413, 415, 422),
         },
       },
       get: {
@@ -516,7 +531,7 @@ function paths(): ZodOpenApiPathsObject {
         summary: 'Full state of a purchase order',
         description: 'Roles: all (a supplier: its own POs only; others are 404).',
         requestParams: { path: poPath },
-        responses: { '200': { description: 'The PO.', content: json(PurchaseOrderSchema, examplePurchaseOrder) }, ...problems(...AUTHENTICATED, 404) },
+        responses: { '200': { description: 'The PO.', content: json(PurchaseOrderSchema, examplePurchaseOrder) }, ...problems(400, ...AUTHENTICATED, 404, 409) },
       },
     },
     '/v1/purchase-orders/{poNumber}/acknowledgement': {
@@ -710,6 +725,24 @@ function paths(): ZodOpenApiPathsObject {
         },
       },
     },
+    '/v1/openapi.json': {
+      get: {
+        operationId: 'openApiDocument',
+        tags: ['Operations'],
+        summary: 'This OpenAPI 3.1 document',
+        security: [],
+        responses: { '200': { description: 'The document.', content: { 'application/json': { schema: z.looseObject({ openapi: z.string() }), example: { openapi: '3.1.0' } } } } },
+      },
+    },
+    '/docs': {
+      get: {
+        operationId: 'apiDocs',
+        tags: ['Operations'],
+        summary: 'This document rendered (Swagger UI, served locally)',
+        security: [],
+        responses: { '200': { description: 'An HTML page.', content: { 'text/html': { schema: z.string(), example: '<!doctype html>' } } } },
+      },
+    },
     '/metrics': {
       get: {
         operationId: 'metrics',
@@ -729,9 +762,44 @@ function paths(): ZodOpenApiPathsObject {
 
 let cached: ReturnType<typeof createDocument> | undefined;
 
+type ResponseObject = { headers?: Record<string, unknown> };
+type OperationObject = { responses?: Record<string, ResponseObject>; parameters?: { in?: string; name?: string }[] };
+
+/**
+ * Response headers the API sends on every response (x-request-id) or on every replayed write
+ * (Idempotent-Replayed), declared once and referenced from each response.
+ */
+function withResponseHeaders(document: ReturnType<typeof createDocument>): ReturnType<typeof createDocument> {
+  document.components ??= {};
+  document.components.headers = {
+    ...document.components.headers,
+    RequestId: {
+      description: 'The id of this request (the caller\'s own x-request-id when it is sane, else a new UUID); quote it when reporting a problem.',
+      schema: { type: 'string' },
+    },
+    IdempotentReplayed: {
+      description: '`true` when this response is the stored response of an earlier request with the same Idempotency-Key.',
+      schema: { type: 'string', enum: ['true'] },
+    },
+  };
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(item as Record<string, OperationObject>)) {
+      const idempotent = operation.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'Idempotency-Key') ?? false;
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        response.headers = {
+          ...response.headers,
+          'x-request-id': { $ref: '#/components/headers/RequestId' },
+          ...(idempotent && !status.startsWith('5') ? { 'Idempotent-Replayed': { $ref: '#/components/headers/IdempotentReplayed' } } : {}),
+        };
+      }
+    }
+  }
+  return document;
+}
+
 /** Built once per process: the schemas are static. */
 export function openApiDocument(): ReturnType<typeof createDocument> {
-  cached ??= createDocument({
+  cached ??= withResponseHeaders(createDocument({
     openapi: '3.1.0',
     info: {
       title: 'P2P Orchestrator API',
@@ -757,6 +825,6 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         },
       },
     },
-  });
+  }));
   return cached;
 }

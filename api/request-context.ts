@@ -3,6 +3,8 @@
  * PO a request is about, so the one log line per request can say who did what to which PO.
  */
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Request, RequestHandler } from 'express';
 import type winston from 'winston';
 import type { Actor } from '../workflows/domain/state';
@@ -87,4 +89,32 @@ export function requestContext(logger: winston.Logger, metrics: ApiMetrics): Req
     });
     next();
   };
+}
+
+/**
+ * Requests Node refuses before Express sees them (headers over the size limit: 431; a request
+ * line that is not HTTP: 400) still get a problem+json body and an x-request-id, as every
+ * response must. Attach to the HTTP server the app listens on.
+ */
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413 : 400;
+    const title = status === 431 ? 'Request Header Fields Too Large' : status === 413 ? 'Payload Too Large' : 'Bad Request';
+    const requestId = randomUUID();
+    const body = JSON.stringify({
+      type: 'about:blank',
+      title,
+      status,
+      detail: status === 431 ? 'The request headers are larger than this API accepts.' : 'The request is not valid HTTP.',
+      requestId,
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n${REQUEST_ID_HEADER}: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

@@ -38,6 +38,7 @@ import {
 import type { Command, PurchaseOrderWorkflowInput } from '../../workflows/purchase-order/definitions';
 import type { Role } from '../../temporal-config/env';
 import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
+import { assertAmountsFit } from '../body-guards';
 import { hashBody } from '../canonical';
 import { ConflictError, ForbiddenError, InputError, NotFoundError, UnprocessableError, zodIssuesToErrors } from '../errors';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency';
@@ -85,21 +86,42 @@ export class PurchaseOrderGateway {
 
   async view(poNumber: string): Promise<PoView> {
     try {
-      return await this.handle(poNumber).query(status);
+      // Bounded: with no worker to answer, a query would otherwise hold the request indefinitely.
+      return await this.withCommandDeadline(() => this.handle(poNumber).query(status));
     } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError) || !this.erp) throw error;
-      const snapshot = await this.erp.getPurchaseOrderSnapshot(poNumber);
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      const snapshot = await this.erp?.getPurchaseOrderSnapshot(poNumber);
       // Only a finished PO can outlive its workflow; anything else is genuinely unknown.
       if (snapshot && (snapshot.status === 'closed' || snapshot.status === 'cancelled')) return snapshot;
-      throw error;
+      throw poNotFound(poNumber);
     }
   }
 
   /** The PO as `actor` may see it; another supplier's PO is "not found". */
   async viewFor(actor: Actor, poNumber: string): Promise<PoView> {
+    if (actor.role === 'supplier') await this.assertNotAnotherSuppliers(actor, poNumber);
     const view = await this.view(poNumber);
-    assertSupplierMaySee(actor, view.supplierId, notFoundMessage(poNumber), NOT_FOUND_CODE);
+    assertSupplierMaySee(actor, view.supplierId, poNotFound(poNumber).message, NOT_FOUND_CODE);
     return view;
+  }
+
+  /**
+   * Ownership from Temporal itself (the SupplierId search attribute set when the PO started), not
+   * from the workflow's `status` query: a PO whose worker is down or that is still being issued
+   * cannot answer a query, and a supplier must not be able to tell such a PO of another supplier
+   * (a hang, a 503, a 409) from one that does not exist (404).
+   */
+  private async assertNotAnotherSuppliers(actor: Actor, poNumber: string): Promise<void> {
+    let owner: string | undefined;
+    try {
+      const description = await this.withCommandDeadline(() => this.handle(poNumber).describe());
+      owner = description.typedSearchAttributes.get(SUPPLIER_ID);
+    } catch (error) {
+      // Unknown to Temporal: `view` decides (a finished PO in the ERP, else 404).
+      if (error instanceof WorkflowNotFoundError) return;
+      throw error;
+    }
+    if (owner !== undefined) assertSupplierMaySee(actor, owner, poNotFound(poNumber).message, NOT_FOUND_CODE);
   }
 
   /**
@@ -117,7 +139,10 @@ export class PurchaseOrderGateway {
     try {
       return await this.withCommandDeadline(() => this.handle(poNumber).executeUpdate(update, { args: [arg], updateId }));
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) await this.refuseIfFinished(poNumber);
+      if (error instanceof WorkflowNotFoundError) {
+        await this.refuseIfFinished(poNumber);
+        throw poNotFound(poNumber);
+      }
       throw error;
     }
   }
@@ -148,11 +173,19 @@ function notFoundMessage(poNumber: string): string {
   return `No purchase order ${poNumber}.`;
 }
 
+/**
+ * The one "not found" for a PO: word for word what another supplier's PO answers, so that a
+ * supplier cannot tell a PO number that exists from one that does not.
+ */
+function poNotFound(poNumber: string): NotFoundError {
+  return new NotFoundError(notFoundMessage(poNumber), NOT_FOUND_CODE);
+}
+
 /** A malformed PO number cannot name an existing PO: same answer as an unknown one. */
 export function poNumberParam(req: Request): string {
   const raw = req.params.poNumber;
   const parsed = PoNumber.safeParse(raw);
-  if (!parsed.success) throw new NotFoundError(notFoundMessage(String(raw)), NOT_FOUND_CODE);
+  if (!parsed.success) throw poNotFound(String(raw));
   req.context.poNumber = parsed.data;
   return parsed.data;
 }
@@ -166,6 +199,7 @@ export function poNumberParam(req: Request): string {
 export function parseCommand<T>(req: Request, schema: z.ZodType<T>): Command<T> {
   const actor = callerOf(req);
   const body = schema.parse(req.body);
+  assertAmountsFit(body);
   return { actor, body, bodyHash: hashBody(body) };
 }
 
@@ -210,6 +244,7 @@ export function purchaseOrdersRouter({ client, erp, gateway, idempotent }: Purch
   router.post('/', allowRoles('procurement'), idempotent, async (req, res) => {
     const actor = callerOf(req);
     const po = CreatePurchaseOrder.parse(req.body);
+    assertAmountsFit(po, { total: true });
     req.context.poNumber = po.poNumber;
     const supplier = await erp.getSupplier(po.supplierId);
     if (!supplier) throw new UnprocessableError(`Unknown supplier ${po.supplierId}; create it first with PUT /v1/suppliers/${po.supplierId}.`, 'UNKNOWN_SUPPLIER');
@@ -246,7 +281,7 @@ export function purchaseOrdersRouter({ client, erp, gateway, idempotent }: Purch
     } catch (error) {
       // A finished PO no longer takes Updates, but still answers queries.
       if (created || !(error instanceof WorkflowNotFoundError)) throw error;
-      view = await handle.query(status);
+      view = await gateway.view(po.poNumber);
     }
     if (view.requestHash !== requestHash) {
       throw new ConflictError(`Purchase order ${po.poNumber} already exists with a different body.`, 'PURCHASE_ORDER_EXISTS');
@@ -269,7 +304,10 @@ export function purchaseOrdersRouter({ client, erp, gateway, idempotent }: Purch
       ...(actor.role === 'supplier' ? { supplierId: ownSupplierId(actor) } : query.supplierId ? { supplierId: query.supplierId } : {}),
       })
       .catch((error: unknown) => {
-        if ((error as { code?: unknown }).code === 'INVALID_CURSOR') {
+        const code = (error as { code?: unknown }).code;
+        // A forged cursor can decode yet still be refused by PostgreSQL (data exception class 22):
+        // a date it cannot read, a NUL byte. Either way the cursor is at fault, not the server.
+        if (code === 'INVALID_CURSOR' || (query.cursor !== undefined && typeof code === 'string' && code.startsWith('22'))) {
           throw new InputError('The cursor is not valid; start again without one.', [{ path: 'cursor', message: 'invalid cursor' }], 'INVALID_CURSOR');
         }
         throw error;

@@ -8,7 +8,7 @@ import type { ErpPort, SupplierRecord } from '../../activities/ports';
 import { SupplierId, SupplierInput } from '../../workflows/domain/schemas';
 import type { Supplier } from '../../workflows/domain/schemas';
 import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
-import { NotFoundError } from '../errors';
+import { InputError, NotFoundError, zodIssuesToErrors } from '../errors';
 
 const NOT_FOUND_CODE = 'SUPPLIER_NOT_FOUND';
 
@@ -38,7 +38,12 @@ export function suppliersRouter({ erp, idempotent }: { erp: ErpPort; idempotent:
   const router = Router();
 
   router.put('/:supplierId', allowRoles('procurement'), idempotent, async (req, res) => {
-    const supplierId = supplierIdParam(req);
+    // Creating under an id that is not allowed is a bad request, not an unknown supplier.
+    const parsedId = SupplierId.safeParse(req.params.supplierId);
+    if (!parsedId.success) {
+      throw new InputError('The supplier id in the URL is invalid.', zodIssuesToErrors(parsedId.error).map((issue) => ({ ...issue, path: 'supplierId' })));
+    }
+    const supplierId = parsedId.data;
     const input = SupplierInput.parse(req.body);
     const { supplier } = await erp.upsertSupplier(supplierId, input);
     res.json(publicSupplier(supplier));

@@ -12,6 +12,7 @@ import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor }
 import winston from 'winston';
 import type { ErpPort } from '../../activities/ports';
 import { createApp } from '../../api/app';
+import { answerClientErrors } from '../../api/request-context';
 import { loadConfig } from '../../temporal-config/env';
 import type { AppConfig } from '../../temporal-config/env';
 import { createTestDatabase } from '../helpers/database';
@@ -110,6 +111,8 @@ export async function startApi(options: StartOptions = {}): Promise<ApiUnderTest
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
+  // As api/main.ts does: requests Node refuses before Express still carry an x-request-id.
+  answerClientErrors(server);
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {

@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { QueryNotRegisteredError } from '@temporalio/client';
 import type { ErpPort } from '../../activities/ports';
 import { IdempotencyStore } from '../../api/idempotency';
 import { createTestDatabase } from '../helpers/database';
@@ -9,7 +10,7 @@ import type { ApiUnderTest } from './api-harness';
 
 /** Counts supplier writes that really ran, and can make the next ones fail like a lost database. */
 function instrumentedErp() {
-  const state = { upserts: 0, failNext: 0, delayMs: 0 };
+  const state = { upserts: 0, failNext: 0, notReadyNext: 0, delayMs: 0 };
   const wrap = (erp: ErpPort): ErpPort =>
     Object.assign(Object.create(erp) as ErpPort, {
       upsertSupplier: async (...args: Parameters<ErpPort['upsertSupplier']>) => {
@@ -17,6 +18,11 @@ function instrumentedErp() {
         if (state.failNext > 0) {
           state.failNext -= 1;
           throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        }
+        if (state.notReadyNext > 0) {
+          state.notReadyNext -= 1;
+          // What the `status` query of a PO still being issued throws (mapped to 409 PO_NOT_READY).
+          throw new QueryNotRegisteredError('PO_NOT_READY: the purchase order is still being issued', 3);
         }
         state.upserts += 1;
         return erp.upsertSupplier(...args);
@@ -111,6 +117,20 @@ describe('Idempotency-Key on writes (IETF httpapi draft)', () => {
     assert.equal(retried.status, 200);
     assert.equal(retried.headers.get('idempotent-replayed'), null);
     assert.equal(retried.body.name, 'Umbrella');
+  });
+
+  it('does not store a "retry shortly" answer (409 PO_NOT_READY with Retry-After): the retry with the same key runs', async () => {
+    const headers = { 'idempotency-key': 'not-ready-yet-1' };
+    erp.state.notReadyNext = 1;
+    const early = await api.request('PUT', '/v1/suppliers/INITECH', { key: 'procurement', body: supplierBody('Initech'), headers });
+    assert.equal(early.status, 409);
+    assert.equal(problemShape(early).code, 'PO_NOT_READY');
+    assert.equal(early.headers.get('retry-after'), '1');
+
+    const retried = await api.request('PUT', '/v1/suppliers/INITECH', { key: 'procurement', body: supplierBody('Initech'), headers });
+    assert.equal(retried.status, 200, retried.text);
+    assert.equal(retried.headers.get('idempotent-replayed'), null);
+    assert.equal(retried.body.name, 'Initech');
   });
 
   it('stores refusals too: a replayed 400 stays a 400', async () => {

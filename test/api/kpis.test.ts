@@ -142,3 +142,43 @@ describe('procure-to-pay KPIs', () => {
     ]);
   });
 });
+
+describe('ageing an exception that was re-matched and is still held', () => {
+  let database: TestDatabase;
+  let store: KpiStore;
+
+  before(async () => {
+    database = await createTestDatabase();
+    store = new KpiStore(database.knex);
+    const knex = database.knex;
+    await knex('suppliers').insert({ supplier_id: 'ACME', name: 'Acme', currency: 'USD' });
+    await purchaseOrder(knex, 'PO-7', '2026-11-10T08:00:00Z');
+    // INV-7 went into exception on 18 Nov (invoiced 10, 4 received). A second partial receipt on
+    // 29 Nov re-matched it (invoiced 10, 8 received): still an exception, with new numbers.
+    const id = await invoice(knex, { poNumber: 'PO-7', number: 'INV-7', status: 'exception', matchStatus: 'exception', submittedAt: '2026-11-18T12:00:00Z', invoiceDate: '2026-11-18' });
+    await knex('invoices').where({ id }).update({ matched_at: '2026-11-29T12:00:00Z', updated_at: '2026-11-29T12:00:00Z' });
+    const exceptionEvent = (eventId: string, at: string) =>
+      knex('outbox').insert({ id: eventId, type: 'invoice.exception', po_number: 'PO-7', occurred_at: at, payload: JSON.stringify({ invoiceNumber: 'INV-7' }) });
+    await exceptionEvent('evt-7a', '2026-11-18T12:00:00Z');
+    await exceptionEvent('evt-7b', '2026-11-29T12:00:00Z');
+
+    // INV-8 was an exception on 1 Nov, then matched after a credit memo on 3 Nov, and fell into a
+    // new exception on 27 Nov: the open exception is 3 days old, not 29.
+    const id8 = await invoice(knex, { poNumber: 'PO-7', number: 'INV-8', status: 'exception', matchStatus: 'exception', submittedAt: '2026-11-01T12:00:00Z', invoiceDate: '2026-11-01' });
+    await knex('invoices').where({ id: id8 }).update({ matched_at: '2026-11-27T12:00:00Z', updated_at: '2026-11-27T12:00:00Z' });
+    await knex('outbox').insert([
+      { id: 'evt-8a', type: 'invoice.exception', po_number: 'PO-7', occurred_at: '2026-11-01T12:00:00Z', payload: JSON.stringify({ invoiceNumber: 'INV-8' }) },
+      { id: 'evt-8b', type: 'invoice.matched', po_number: 'PO-7', occurred_at: '2026-11-03T12:00:00Z', payload: JSON.stringify({ invoiceNumber: 'INV-8' }) },
+      { id: 'evt-8c', type: 'invoice.exception', po_number: 'PO-7', occurred_at: '2026-11-27T12:00:00Z', payload: JSON.stringify({ invoiceNumber: 'INV-8' }) },
+    ]);
+  });
+
+  after(async () => {
+    await database.drop();
+  });
+
+  it('ages an exception from when it opened (12 days), not from its latest re-match (1 day)', async () => {
+    const { openExceptionsByAge } = await store.compute(NOW);
+    assert.deepEqual(openExceptionsByAge, { lessThan1Day: 0, from1To3Days: 0, from3To7Days: 1, moreThan7Days: 1, total: 2 });
+  });
+});

@@ -116,4 +116,37 @@ describe('OpenAPI 3.1 document', () => {
     }
     assert.match((await api.request('GET', '/docs/p2p-initializer.js')).text, /\/v1\/openapi\.json/);
   });
+
+  it('tells an integrator everything a response can be: x-request-id on every response, 415 on writes, its own and the docs URL', async () => {
+    const openapi = served.paths['/v1/openapi.json']?.get as Operation | undefined;
+    assert.ok(openapi, 'GET /v1/openapi.json (SPEC §7) is documented');
+    assert.deepEqual(openapi.security, []);
+    assert.ok(openapi.responses['200']?.content?.['application/json']);
+    const docs = served.paths['/docs']?.get as Operation | undefined;
+    assert.ok(docs, 'GET /docs (SPEC §7) is documented');
+    assert.deepEqual(docs.security, []);
+    assert.ok(docs.responses['200']?.content?.['text/html']);
+
+    for (const [path, item] of Object.entries(served.paths as Record<string, Record<string, Operation & { responses: Record<string, { headers?: Record<string, unknown> }> }>>)) {
+      for (const [method, operation] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
+          assert.ok(response.headers?.['x-request-id'], `${method.toUpperCase()} ${path} ${status} documents x-request-id`);
+        }
+        if (method !== 'get' && operation.requestBody) {
+          assert.ok(operation.responses['415']?.content?.['application/problem+json'], `${method.toUpperCase()} ${path} documents 415 (a body that is not UTF-8 JSON)`);
+        }
+      }
+    }
+    // A mangled URL (`/v1/purchase-orders/%E0%A4%A`) is a 400 MALFORMED_URL on reads too.
+    assert.ok(served.paths['/v1/purchase-orders/{poNumber}'].get.responses['400']);
+    assert.ok(served.paths['/v1/suppliers/{supplierId}'].get.responses['400']);
+    // A PO just issued answers its reads with 409 PO_NOT_READY for a moment.
+    assert.ok(served.paths['/v1/purchase-orders/{poNumber}'].get.responses['409']);
+    // PUT creates: an id that is not allowed is 400, never "not found".
+    assert.equal(served.paths['/v1/suppliers/{supplierId}'].put.responses['404'], undefined);
+    // The full PO state names every field the README promises, `policy` included.
+    assert.ok(served.components.schemas.PurchaseOrder.required.includes('policy'));
+    // A replayed write says so.
+    assert.ok(served.paths['/v1/purchase-orders/{poNumber}/asns'].post.responses['201'].headers['Idempotent-Replayed']);
+  });
 });

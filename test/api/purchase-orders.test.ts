@@ -12,6 +12,7 @@ import winston from 'winston';
 import { toApiError } from '../../api/errors';
 import { openApiDocument } from '../../api/openapi';
 import { PurchaseOrderGateway } from '../../api/routes/purchase-orders';
+import { SUPPLIER_ID } from '../../temporal-config/search-attributes';
 import { CreatePurchaseOrder } from '../../workflows/domain/schemas';
 import { WORKFLOW_TYPE, cancel, workflowId } from '../../workflows/purchase-order/definitions';
 import { loadConfig } from '../../temporal-config/env';
@@ -194,6 +195,29 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
           assert.equal(response.body.status, 'issued');
           conforms('get', '/v1/purchase-orders/{poNumber}', response);
         }
+      }
+    });
+
+    it('gives GLOBEX word for word the same 404 for ACME\'s PO as for a PO never issued, on reads and on every document it may send', async () => {
+      const asn = { asnNumber: 'ASN-PROBE', shipDate: '2026-12-01', lines: [{ lineNo: 1, quantity: '1' }] };
+      const invoice = { invoiceNumber: 'INV-PROBE', invoiceDate: '2026-12-06', currency: 'USD', lines: [{ lineNo: 1, quantity: '1', unitPrice: '12.50' }], total: '12.50' };
+      const memo = { creditMemoNumber: 'CM-PROBE', invoiceNumber: 'INV-1', lines: [{ lineNo: 1, quantity: '1', unitPrice: '12.50' }], total: '12.50' };
+      const attempts: [string, string, unknown][] = [
+        ['GET', '', undefined],
+        ['POST', '/acknowledgement', { type: 'accept' }],
+        ['POST', '/asns', asn],
+        ['POST', '/invoices', invoice],
+        ['POST', '/credit-memos', memo],
+      ];
+      const seen = (response: ApiResponse<any>, poNumber: string) => {
+        const { type, title, status, detail, code } = problemShape(response);
+        return { type, title, status, detail: detail.replaceAll(poNumber, '<po>'), code };
+      };
+      for (const [method, suffix, body] of attempts) {
+        const theirs = await api.request(method, `/v1/purchase-orders/PO-API-1${suffix}`, { key: 'globex', body });
+        const nobodys = await api.request(method, `/v1/purchase-orders/PO-NEVER-ISSUED${suffix}`, { key: 'globex', body });
+        assert.equal(theirs.status, 404, `${method} ${suffix}: ${theirs.text}`);
+        assert.deepEqual(seen(theirs, 'PO-API-1'), seen(nobodys, 'PO-NEVER-ISSUED'), `${method} ${suffix || '(read)'} tells the two apart`);
       }
     });
   });
@@ -402,6 +426,40 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
         const mapped = toApiError(error);
         assert.equal(mapped.status, 503, String(error));
         assert.equal(mapped.code, 'COMMAND_TIMEOUT');
+      } finally {
+        await stuck.terminate('test over');
+      }
+    });
+  });
+
+  describe('supplier isolation while the workers are down', () => {
+    it('still answers GLOBEX 404 for ACME\'s PO, word for word as for a PO never issued, when no worker can answer for it', async () => {
+      const stuck = await client.workflow.start(WORKFLOW_TYPE, {
+        // No worker polls this queue: the PO cannot answer its `status` query.
+        taskQueue: 'no-worker-polls-this-queue',
+        workflowId: workflowId('PO-API-DARK'),
+        args: [{ kind: 'new', po: CreatePurchaseOrder.parse(po('PO-API-DARK')), requestHash: 'h', actor: { role: 'procurement', id: 'procurement#test' }, issuedAt: new Date().toISOString() }],
+        typedSearchAttributes: [{ key: SUPPLIER_ID, value: 'ACME' }],
+      });
+      try {
+        const within = <T>(promise: Promise<T>, what: string) =>
+          Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within 10 s`)), 10_000))]);
+        const seen = (response: ApiResponse<any>, poNumber: string) => {
+          const { type, title, status, detail, code } = problemShape(response);
+          return { type, title, status, detail: detail.replaceAll(poNumber, '<po>'), code };
+        };
+        for (const [method, suffix, body] of [['GET', '', undefined], ['POST', '/acknowledgement', { type: 'accept' }]] as const) {
+          const theirs = await within(api.request(method, `/v1/purchase-orders/PO-API-DARK${suffix}`, { key: 'globex', body }), `${method} ${suffix}`);
+          const nobodys = await api.request(method, `/v1/purchase-orders/PO-NEVER-ISSUED${suffix}`, { key: 'globex', body });
+          assert.equal(theirs.status, 404, theirs.text);
+          assert.deepEqual(seen(theirs, 'PO-API-DARK'), seen(nobodys, 'PO-NEVER-ISSUED'));
+        }
+
+        // ACME itself, or an operator, is told to retry later instead of being held indefinitely.
+        const startedAt = Date.now();
+        const failure = await within(new PurchaseOrderGateway(client, 1_000).view('PO-API-DARK').then(() => undefined, (error: unknown) => error), 'a read by the owner');
+        assert.ok(Date.now() - startedAt < 10_000);
+        assert.equal(toApiError(failure).status, 503, String(failure));
       } finally {
         await stuck.terminate('test over');
       }
