@@ -67,15 +67,20 @@ async function payment(knex: Knex, invoiceId: number, fields: { status: string; 
   });
 }
 
+/** A fresh ERP database holding supplier ACME, and the KPI store over it. */
+async function kpiDatabaseWithAcme(): Promise<{ database: TestDatabase; store: KpiStore }> {
+  const database = await createTestDatabase();
+  await database.knex('suppliers').insert({ supplier_id: 'ACME', name: 'Acme', currency: 'USD' });
+  return { database, store: new KpiStore(database.knex) };
+}
+
 describe('procure-to-pay KPIs', () => {
   let database: TestDatabase;
   let store: KpiStore;
 
   before(async () => {
-    database = await createTestDatabase();
-    store = new KpiStore(database.knex);
+    ({ database, store } = await kpiDatabaseWithAcme());
     const knex = database.knex;
-    await knex('suppliers').insert({ supplier_id: 'ACME', name: 'Acme', currency: 'USD' });
 
     // Acknowledgements after 2 h, 4 h and 12 h (the second PO was acknowledged twice: the first counts).
     await purchaseOrder(knex, 'PO-1', '2026-11-01T08:00:00Z');
@@ -148,10 +153,8 @@ describe('ageing an exception that was re-matched and is still held', () => {
   let store: KpiStore;
 
   before(async () => {
-    database = await createTestDatabase();
-    store = new KpiStore(database.knex);
+    ({ database, store } = await kpiDatabaseWithAcme());
     const knex = database.knex;
-    await knex('suppliers').insert({ supplier_id: 'ACME', name: 'Acme', currency: 'USD' });
     await purchaseOrder(knex, 'PO-7', '2026-11-10T08:00:00Z');
     // INV-7 went into exception on 18 Nov (invoiced 10, 4 received). A second partial receipt on
     // 29 Nov re-matched it (invoiced 10, 8 received): still an exception, with new numbers.

@@ -52,21 +52,27 @@ const stack = timeSkippingStack(
   () => ({ ap: new HttpAccountsPayable({ url: `http://127.0.0.1:${(apServer.address() as AddressInfo).port}` }) }),
 );
 
-test('an invoice AP refuses stays recorded and approved, and is posted and paid once AP accepts it', async () => {
-  apTool.refuseInvoices = true;
+/** A one-line net-0 PO of NET0, acknowledged, received in full and invoiced exactly. */
+async function receivedAndInvoiced(suffix: string) {
   const po = await PurchaseOrderDriver.issue(stack.harness, {
-    poNumber: 'PO-AP-DOWN',
+    poNumber: `PO-${suffix}`,
     supplierId: 'NET0',
     currency: 'USD',
     lines: [{ lineNo: 1, sku: 'WIDGET-1', quantity: '10', unitPrice: '10.00' }],
   });
   await po.acknowledge({ type: 'accept' });
-  await po.receive({ receiptNumber: 'GR-AP', lines: [{ lineNo: 1, quantityReceived: '10' }] });
-  const outcome = await po.invoice({ invoiceNumber: 'INV-AP', invoiceDate: await today(stack.env), currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
+  await po.receive({ receiptNumber: `GR-${suffix}`, lines: [{ lineNo: 1, quantityReceived: '10' }] });
+  const outcome = await po.invoice({ invoiceNumber: `INV-${suffix}`, invoiceDate: await today(stack.env), currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
+  return { po, outcome };
+}
+
+test('an invoice AP refuses stays recorded and approved, and is posted and paid once AP accepts it', async () => {
+  apTool.refuseInvoices = true;
+  const { po, outcome } = await receivedAndInvoiced('AP-DOWN');
   assert.equal(outcome.match.status, 'matched');
   assert.equal(outcome.status, 'approved', 'recorded and approved, waiting for AP');
   assert.ok(apTool.invoicePosts.length >= 1);
-  const row = await stack.harness.knex('invoices').where({ invoice_number: 'INV-AP' }).first();
+  const row = await stack.harness.knex('invoices').where({ invoice_number: 'INV-AP-DOWN' }).first();
   assert.ok(row, 'the invoice is in the ERP');
 
   apTool.refuseInvoices = false;
@@ -81,15 +87,7 @@ test('an invoice AP refuses stays recorded and approved, and is posted and paid 
 test('a payment AP refuses is tried again every 15 minutes, not in a tight loop, and is paid once AP accepts it', async () => {
   apTool.refusePayments = true;
   apTool.paymentRequests = 0;
-  const po = await PurchaseOrderDriver.issue(stack.harness, {
-    poNumber: 'PO-AP-PAY-REFUSED',
-    supplierId: 'NET0',
-    currency: 'USD',
-    lines: [{ lineNo: 1, sku: 'WIDGET-1', quantity: '10', unitPrice: '10.00' }],
-  });
-  await po.acknowledge({ type: 'accept' });
-  await po.receive({ receiptNumber: 'GR-APP', lines: [{ lineNo: 1, quantityReceived: '10' }] });
-  const outcome = await po.invoice({ invoiceNumber: 'INV-APP', invoiceDate: await today(stack.env), currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' });
+  const { po, outcome } = await receivedAndInvoiced('AP-PAY-REFUSED');
   assert.equal(outcome.status, 'scheduled', 'net 0: due at once, but AP refused to pay it');
   assert.ok(apTool.paymentRequests >= 1);
 
