@@ -4,7 +4,7 @@
  * activity, where a retry never helps and the purchase order would wait forever.
  */
 import type { RequestHandler } from 'express';
-import Decimal from 'decimal.js';
+import { cmp, lineAmount, round2, sum } from '../workflows/domain/money';
 import { ApiError, InputError } from './errors';
 import type { ProblemFieldError } from './errors';
 
@@ -62,7 +62,7 @@ export const requireJsonContentType: RequestHandler = (req, _res, next) => {
 };
 
 /** The largest value of a `numeric(18,4)` column: every amount and quantity in the ERP schema. */
-export const MAX_ERP_AMOUNT = new Decimal('99999999999999.9999');
+export const MAX_ERP_AMOUNT = '99999999999999.9999';
 
 interface PricedLine {
   quantity?: unknown;
@@ -77,17 +77,18 @@ export function assertAmountsFit(body: unknown, options: { total?: boolean } = {
   const lines = (body as { lines?: unknown } | null)?.lines;
   if (!Array.isArray(lines)) return;
   const errors: ProblemFieldError[] = [];
-  let total = new Decimal(0);
+  const amounts: string[] = [];
   lines.forEach((line: PricedLine | null, index) => {
     if (typeof line?.quantity !== 'string' || typeof line.unitPrice !== 'string') return;
-    const amount = new Decimal(line.quantity).times(line.unitPrice).toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
-    total = total.plus(amount);
-    if (amount.greaterThan(MAX_ERP_AMOUNT)) {
-      errors.push({ path: `lines.${index}`, message: `the line amount ${amount.toFixed(2)} exceeds the largest amount the ERP records (${MAX_ERP_AMOUNT.toFixed(4)})` });
+    const amount = lineAmount(line.quantity, line.unitPrice);
+    amounts.push(amount);
+    if (cmp(amount, MAX_ERP_AMOUNT) > 0) {
+      errors.push({ path: `lines.${index}`, message: `the line amount ${amount} exceeds the largest amount the ERP records (${MAX_ERP_AMOUNT})` });
     }
   });
-  if (errors.length === 0 && options.total && total.greaterThan(MAX_ERP_AMOUNT)) {
-    errors.push({ path: 'lines', message: `the order total ${total.toFixed(2)} exceeds the largest amount the ERP records (${MAX_ERP_AMOUNT.toFixed(4)})` });
+  const total = round2(sum(amounts));
+  if (errors.length === 0 && options.total && cmp(total, MAX_ERP_AMOUNT) > 0) {
+    errors.push({ path: 'lines', message: `the order total ${total} exceeds the largest amount the ERP records (${MAX_ERP_AMOUNT})` });
   }
   if (errors.length > 0) throw new InputError('An amount is larger than the ERP can record; see errors.', errors, 'AMOUNT_OUT_OF_RANGE');
 }

@@ -10,7 +10,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
-import Decimal from 'decimal.js';
+import { mul, round2, sum } from '../../workflows/domain/money';
 import { z } from 'zod';
 import type { ErpPort } from '../../activities/ports';
 import { HAS_OPEN_EXCEPTION, PO_NUMBER, PO_STATUS, PO_TOTAL, SUPPLIER_ID } from '../../temporal-config/search-attributes';
@@ -190,11 +190,6 @@ export function poNumberParam(req: Request): string {
   return parsed.data;
 }
 
-/**
- * Update id of a command without a business document number: its body hash plus the caller's
- * Idempotency-Key (so a retry of the same request joins the first Update), else a fresh id (two
- * deliberate identical commands, e.g. two cancels, are two commands; the workflow decides).
- */
 /** Parses a command body with its shared schema; every Update argument carries who sent it and the body's hash. */
 export function parseCommand<T>(req: Request, schema: z.ZodType<T>): Command<T> {
   const actor = callerOf(req);
@@ -203,6 +198,11 @@ export function parseCommand<T>(req: Request, schema: z.ZodType<T>): Command<T> 
   return { actor, body, bodyHash: hashBody(body) };
 }
 
+/**
+ * Update id of a command without a business document number: its body hash plus the caller's
+ * Idempotency-Key (so a retry of the same request joins the first Update), else a fresh id (two
+ * deliberate identical commands, e.g. two cancels, are two commands; the workflow decides).
+ */
 export function commandUpdateId(req: Request, updateName: string, bodyHash: string): string {
   const header = req.get(IDEMPOTENCY_KEY_HEADER);
   const key = header !== undefined ? parseIdempotencyKey(header) : randomUUID();
@@ -210,11 +210,9 @@ export function commandUpdateId(req: Request, updateName: string, bodyHash: stri
 }
 
 /** PoTotal search attribute: exact decimal sum, converted to a double only at the end. */
+/** The PO's total as the workflow computes it (Σ quantity × price, half-even to cents), for PoTotal. */
 function orderTotal(po: CreatePurchaseOrder): number {
-  return po.lines
-    .reduce((sum, line) => sum.plus(new Decimal(line.quantity).times(line.unitPrice)), new Decimal(0))
-    .toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN)
-    .toNumber();
+  return Number(round2(sum(po.lines.map((line) => mul(line.quantity, line.unitPrice)))));
 }
 
 const ListQuery = z

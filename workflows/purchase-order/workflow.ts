@@ -168,7 +168,6 @@ function rejectInvalid<T>(schema: { safeParse(v: unknown): { success: true; data
   return parsed.data;
 }
 
-
 export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): Promise<PoView> {
   const info = workflowInfo();
   const historyThreshold = input.options?.historyThreshold ?? DEFAULT_HISTORY_THRESHOLD;
