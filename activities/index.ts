@@ -1,51 +1,59 @@
 /**
  * The activities of a purchase order workflow. Adapters are injected (`createPorts` builds the
  * real ones); each activity is a thin translation between Temporal and a port: it logs with the
- * PO number and turns typed adapter errors into the failures the workflow expects.
+ * PO number, and this file is the one place where an adapter's refusal (./errors.ts) becomes the
+ * non-retryable failure the workflow expects. Any other error is retried by Temporal.
  */
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { resolvePaymentTerms, resolveSlas, resolveTolerances } from '../workflows/domain/policy';
 import type { PaymentTerms, SlaProfile } from '../workflows/domain/schemas';
 import type { InvoiceState, PoPolicy } from '../workflows/domain/state';
-import { resolvePaymentTerms, resolveSlas, resolveTolerances } from '../workflows/domain/tolerances';
-import { DuplicateInvoiceError, UnbalancedJournalError } from './erp/knex-erp';
-import { PAYMENT_ID_FROM_AP, type BusinessEventRecord, type PaymentExecution, type Ports, type SupplierNotification } from './ports';
+import { AdapterRefusal, UnbalancedJournalError, UnknownSupplierError } from './errors';
+import { PAYMENT_ID_FROM_AP, type PurchaseOrderActivities } from '../workflows/purchase-order/activity-contract';
+import type { BusinessEventRecord, PaymentExecution, Ports, SupplierNotification } from './ports';
 
 /** System-wide timer defaults and payment policy (AppConfig.policy). */
 export interface PolicyDefaults extends SlaProfile {
   captureDiscounts: boolean;
 }
 
-export function createActivities(ports: Ports, policyDefaults: PolicyDefaults) {
-  async function record_(record: BusinessEventRecord): Promise<{ applied: boolean }> {
+/** The one translation of adapter refusals into Temporal failures. */
+export function toActivityFailure(error: unknown): unknown {
+  if (!(error instanceof AdapterRefusal)) return error;
+  if (error instanceof UnbalancedJournalError) {
+    // A bug in the posting rules: retrying cannot fix it, and nothing was written.
+    log.error('Refused an unbalanced journal', { error: error.message });
+  }
+  return ApplicationFailure.nonRetryable(error.message, error.code, { kind: error.kind, ...error.facts });
+}
+
+function translated<A extends unknown[], R>(activity: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
     try {
-      const result = await ports.erp.recordBusinessEvent(record);
-      log.info(result.applied ? 'Business event recorded' : 'Business event was already recorded', {
-        poNumber: record.poNumber,
-        eventType: record.type,
-        eventId: record.eventId,
-      });
-      return result;
+      return await activity(...args);
     } catch (error) {
-      if (error instanceof DuplicateInvoiceError) {
-        throw ApplicationFailure.nonRetryable(error.message, 'DUPLICATE_INVOICE', { kind: 'conflict' });
-      }
-      if (error instanceof UnbalancedJournalError) {
-        // A bug in the posting rules: retrying cannot fix it, and nothing was written.
-        log.error('Refused an unbalanced journal', { poNumber: record.poNumber, eventType: record.type, error: error.message });
-        throw ApplicationFailure.nonRetryable(error.message, 'UNBALANCED_JOURNAL', { kind: 'unprocessable' });
-      }
-      throw error;
+      throw toActivityFailure(error);
     }
+  };
+}
+
+export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): PurchaseOrderActivities {
+  async function record(event: BusinessEventRecord): Promise<{ applied: boolean }> {
+    const result = await ports.erp.recordBusinessEvent(event);
+    log.info(result.applied ? 'Business event recorded' : 'Business event was already recorded', {
+      poNumber: event.poNumber,
+      eventType: event.type,
+      eventId: event.eventId,
+    });
+    return result;
   }
 
   return {
     /** Resolved once at issue time; the PO keeps it, so later supplier edits don't change open POs. */
-    async loadSupplierPolicy(input: { supplierId: string; poPaymentTerms?: PaymentTerms }): Promise<PoPolicy> {
+    loadSupplierPolicy: translated(async (input: { supplierId: string; poPaymentTerms?: PaymentTerms }): Promise<PoPolicy> => {
       const supplier = await ports.erp.getSupplier(input.supplierId);
-      if (!supplier) {
-        throw ApplicationFailure.nonRetryable(`Unknown supplier ${input.supplierId}`, 'UNKNOWN_SUPPLIER', { kind: 'unprocessable' });
-      }
+      if (!supplier) throw new UnknownSupplierError(input.supplierId);
       return {
         tolerances: resolveTolerances(supplier.tolerances),
         slas: resolveSlas(supplier.slas, {
@@ -57,13 +65,11 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults) {
         paymentTerms: resolvePaymentTerms(input.poPaymentTerms, supplier.paymentTerms),
         captureDiscounts: policyDefaults.captureDiscounts,
       };
-    },
+    }),
 
-    async recordBusinessEvent(record: BusinessEventRecord): Promise<{ applied: boolean }> {
-      return record_(record);
-    },
+    recordBusinessEvent: translated(record),
 
-    async notifySupplier(notification: SupplierNotification): Promise<{ delivered: boolean }> {
+    notifySupplier: translated(async (notification: SupplierNotification): Promise<{ delivered: boolean }> => {
       const { delivered } = await ports.portal.notify(notification);
       log.info(delivered ? 'Supplier notified' : 'Supplier notification recorded (no webhook configured)', {
         poNumber: notification.poNumber,
@@ -71,31 +77,33 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults) {
         notificationType: notification.type,
       });
       return { delivered };
-    },
+    }),
 
     /** Registers an approved invoice with AP, then records its posting and payment date. */
-    async postApprovedInvoice(input: { invoice: InvoiceState & { poNumber: string; supplierId: string }; record: BusinessEventRecord }): Promise<{ apReference: string; applied: boolean }> {
-      const { apReference } = await ports.ap.submitApprovedInvoice(input.invoice);
-      log.info('Approved invoice registered with AP', { poNumber: input.invoice.poNumber, invoiceNumber: input.invoice.invoiceNumber, apReference });
-      const { applied } = await record_(input.record);
-      return { apReference, applied };
-    },
+    postApprovedInvoice: translated(
+      async (input: { invoice: InvoiceState & { poNumber: string; supplierId: string }; record: BusinessEventRecord }): Promise<{ apReference: string; applied: boolean }> => {
+        const { apReference } = await ports.ap.submitApprovedInvoice(input.invoice);
+        log.info('Approved invoice registered with AP', { poNumber: input.invoice.poNumber, invoiceNumber: input.invoice.invoiceNumber, apReference });
+        const { applied } = await record(input.record);
+        return { apReference, applied };
+      },
+    ),
 
     /**
      * Executes a due payment through AP (idempotent per key: a retry never pays twice), then
      * records it with the id AP gave, journal included, in one transaction.
      */
-    async payInvoice(input: { payment: PaymentExecution; record: BusinessEventRecord }): Promise<{ paymentId: string }> {
+    payInvoice: translated(async (input: { payment: PaymentExecution; record: BusinessEventRecord }): Promise<{ paymentId: string }> => {
       const { payment } = input;
       const { paymentId } = await ports.ap.executePayment(payment);
       log.info('Payment executed', { poNumber: payment.poNumber, invoiceNumber: payment.invoiceNumber, attempt: payment.attempt, paymentId });
-      await record_(withPaymentId(input.record, payment.invoiceNumber, paymentId));
+      await record(withPaymentId(input.record, payment.invoiceNumber, paymentId));
       return { paymentId };
-    },
+    }),
   };
 }
 
-export type PurchaseOrderActivities = ReturnType<typeof createActivities>;
+export type { PurchaseOrderActivities };
 
 /** The workflow's record of a payment, with AP's payment id where the placeholder stood. */
 function withPaymentId(record: BusinessEventRecord, invoiceNumber: string, paymentId: string): BusinessEventRecord {

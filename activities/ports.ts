@@ -1,71 +1,41 @@
 /**
- * The systems around the orchestrator, as interfaces. Activities and the API depend on these; the
- * reference adapters (knex on PostgreSQL, signed webhooks, built-in/HTTP AP) implement them, and a
- * real ERP (NetSuite, SAP, Odoo, Dynamics) can be plugged in beside them.
+ * The systems around the orchestrator, as interfaces (docs/architecture.md, "Ports and adapters").
+ * The write side is what the activities use; the read model is what the API uses. The reference
+ * adapters (knex on PostgreSQL, signed webhooks, built-in/HTTP AP) implement them, and a real ERP
+ * (NetSuite, SAP, Odoo, Dynamics) can be plugged in beside them. Adapters report refusals with the
+ * typed errors of ./errors.ts.
  */
-import type { Supplier, SupplierInput } from '../workflows/domain/schemas';
-import type {
-  Actor,
-  InventoryMovement,
-  InvoiceState,
-  JournalEntry,
-  PoStatus,
-  PoView,
-} from '../workflows/domain/state';
+import type { z } from 'zod';
+import type { Kpis as KpisSchema, SupplierInput } from '../workflows/domain/schemas';
+import type { InvoiceState, PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../workflows/domain/state';
+import type { BusinessEventRecord, PaymentExecution, SupplierNotification } from '../workflows/purchase-order/activity-contract';
+
+export type { BusinessEventRecord, PaymentExecution, SupplierNotification };
 
 /** Supplier record including what only the adapters may see. */
 export interface SupplierRecord extends Supplier {
   webhookSecret: string | null;
 }
 
-/**
- * One business event, written in ONE transaction: the documents, the journal, inventory, the
- * PO read model and the outbox row. `idempotencyKey` is unique in the ERP: a retried activity
- * whose first attempt committed changes nothing and reports `applied: false`.
- */
-export interface BusinessEventRecord {
-  /** `${workflowId}/${eventType}/${documentKey}` — derived from the workflow and the business document. */
-  idempotencyKey: string;
-  /** Outbox event id (unique); the workflow derives it deterministically (uuid4 from the workflow's PRNG). */
-  eventId: string;
-  workflowId: string;
-  poNumber: string;
-  supplierId: string;
-  /** Outbox type: po.issued, po.acknowledged, asn.received, goods.received, inventory.adjusted, invoice.matched, invoice.exception, payment.sent, po.closed … */
-  type: string;
-  at: string;
-  actor: Actor;
-  /** The outbox payload, `{ version: 1, … }`. */
-  payload: Record<string, unknown>;
-  /** The PO as it is after this event: the ERP persists documents from it and refreshes the read model. */
-  po: PoView;
-  /** The business document this event is about, for the ERP's document tables. */
-  document?:
-    | { kind: 'asn'; asnNumber: string }
-    | { kind: 'receipt'; receiptNumber: string }
-    | { kind: 'invoice'; invoiceNumber: string }
-    | { kind: 'credit_memo'; creditMemoNumber: string }
-    | { kind: 'payment'; invoiceNumber: string };
-  journal?: JournalEntry;
-  inventory?: InventoryMovement[];
+// ---------------------------------------------------------------------------------------------
+// Write side: the ERP as the activities record into it
+// ---------------------------------------------------------------------------------------------
+
+export interface ErpPort {
+  /** The supplier as the ERP holds it (terms, tolerances, webhook), or undefined. */
+  getSupplier(supplierId: string): Promise<SupplierRecord | undefined>;
+  /** Records one business event; throws DuplicateInvoiceError, UnbalancedJournalError. */
+  recordBusinessEvent(record: BusinessEventRecord): Promise<{ applied: boolean }>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Read model: what the API reads (and the master data and request records it keeps)
+// ---------------------------------------------------------------------------------------------
 
 export type DuplicateInvoiceCheck =
   | { kind: 'none' }
   | { kind: 'same'; poNumber: string }
   | { kind: 'conflict'; poNumber: string };
-
-export interface PurchaseOrderSummary {
-  poNumber: string;
-  supplierId: string;
-  currency: string;
-  status: PoStatus;
-  total: string;
-  hasOpenException: boolean;
-  buyer: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
 
 export interface PurchaseOrderListFilter {
   status?: PoStatus;
@@ -75,59 +45,63 @@ export interface PurchaseOrderListFilter {
   cursor?: string;
 }
 
-export interface ErpPort {
+export type Kpis = z.infer<typeof KpisSchema>;
+
+export interface ReadModelPort {
   upsertSupplier(supplierId: string, input: SupplierInput): Promise<{ supplier: Supplier; created: boolean }>;
   getSupplier(supplierId: string): Promise<SupplierRecord | undefined>;
-  /**
-   * Records the PO in the read model as soon as its workflow starts, so that listing shows it at
-   * once (idempotent on poNumber).
-   */
-  recordBusinessEvent(record: BusinessEventRecord): Promise<{ applied: boolean }>;
   /** Invoices are unique per supplier and normalised invoice number, across all POs. */
   checkDuplicateInvoice(supplierId: string, invoiceNumber: string, bodyHash: string): Promise<DuplicateInvoiceCheck>;
+  /** Newest first; throws InvalidCursorError for a cursor it did not hand out. */
   listPurchaseOrders(filter: PurchaseOrderListFilter): Promise<{ items: PurchaseOrderSummary[]; nextCursor: string | null }>;
   /** The PO's full state as of its latest recorded event (readable after workflow retention). */
   getPurchaseOrderSnapshot(poNumber: string): Promise<PoView | undefined>;
   /** Sum of debits minus credits per account, optionally for one PO: for invariants and ops. */
   accountBalances(poNumber?: string): Promise<Record<string, string>>;
+  kpis(now?: Date): Promise<Kpis>;
   ping(): Promise<void>;
 }
 
-/** Outbound notification to a supplier's portal or EDI gateway. */
-export interface SupplierNotification {
-  /** Unique id; receivers deduplicate on it (sent as the `webhook-id` header). */
-  id: string;
-  supplierId: string;
-  poNumber: string;
-  type: 'po.issued' | 'po.changed' | 'po.change_decision' | 'po.cancelled' | 'acknowledgement.reminder' | 'receipt.discrepancy' | 'invoice.exception' | 'invoice.rejected' | 'payment.status';
-  at: string;
-  data: Record<string, unknown>;
+/** A stored response of a request made with an Idempotency-Key. */
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
 }
+
+export type IdempotencyClaim =
+  | { outcome: 'acquired' }
+  | { outcome: 'replay'; response: StoredResponse }
+  | { outcome: 'mismatch' }
+  | { outcome: 'in_flight' };
+
+export interface IdempotencyKeyRef {
+  key: string;
+  principal: string;
+}
+
+export interface IdempotentRequest extends IdempotencyKeyRef {
+  method: string;
+  path: string;
+  requestHash: string;
+}
+
+/** The records behind the Idempotency-Key header, shared by every API instance. */
+export interface IdempotencyRecordsPort {
+  claim(request: IdempotentRequest): Promise<IdempotencyClaim>;
+  complete(ref: IdempotencyKeyRef, response: StoredResponse): Promise<void>;
+  /** Forgets an unfinished or failed (5xx) request so that the client's retry runs again. */
+  release(ref: IdempotencyKeyRef): Promise<void>;
+  purgeExpired(): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partners
+// ---------------------------------------------------------------------------------------------
 
 export interface SupplierPortalPort {
-  /** Sends (or, with no webhook configured, records) the notification; throws to be retried. */
+  /** Sends (or, with no webhook configured, records) the notification; throws to be retried, WebhookRejectedError for good. */
   notify(notification: SupplierNotification): Promise<{ delivered: boolean; status?: number }>;
-}
-
-/** Internal escalations to buyers and AP clerks (SLA breaches), recorded and published. */
-export interface BuyerNotification {
-  id: string;
-  poNumber: string;
-  type: 'acknowledgement.overdue' | 'delivery.late' | 'exception.overdue';
-  at: string;
-  data: Record<string, unknown>;
-}
-
-export interface PaymentExecution {
-  /** Unique per invoice and attempt; the AP tool must not pay twice for the same key. */
-  idempotencyKey: string;
-  poNumber: string;
-  supplierId: string;
-  invoiceNumber: string;
-  currency: string;
-  amount: string;
-  discount: string;
-  attempt: number;
 }
 
 export interface AccountsPayablePort {
@@ -142,15 +116,9 @@ export interface EventOutboxPort {
   relayPending(limit?: number): Promise<number>;
 }
 
+/** What the activities are given. */
 export interface Ports {
   erp: ErpPort;
   portal: SupplierPortalPort;
   ap: AccountsPayablePort;
-  outbox: EventOutboxPort;
 }
-
-/**
- * Placeholder the workflow puts where the payment id goes in a payment's record; the `payInvoice`
- * activity replaces it with the id AP returned before it records the event.
- */
-export const PAYMENT_ID_FROM_AP = '<payment-id-from-ap>';

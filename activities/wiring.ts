@@ -4,10 +4,13 @@
  */
 import type { Knex } from 'knex';
 import type { AppConfig } from '../temporal-config/env';
-import type { AccountsPayablePort, Ports } from './ports';
+import type { AccountsPayablePort, IdempotencyRecordsPort, Ports, ReadModelPort } from './ports';
 import { BuiltinAccountsPayable } from './accounts-payable/builtin';
 import { HttpAccountsPayable } from './accounts-payable/http';
-import { KnexErp, type AdapterLog } from './erp/knex-erp';
+import type { AdapterLog } from './errors';
+import { KnexErp } from './erp/knex-erp';
+import { KnexIdempotencyRecords } from './erp/knex-idempotency';
+import { KnexReadModel } from './erp/knex-read-model';
 import { OutboxRelay } from './erp/outbox-relay';
 import { WebhookSupplierPortal } from './supplier-portal/webhook';
 
@@ -19,8 +22,17 @@ export interface PortDependencies {
 
 /** The concrete adapters, so the worker can run the relay loop (`outbox.start` / `outbox.stop`). */
 export interface WiredPorts extends Ports {
-  erp: KnexErp;
   outbox: OutboxRelay;
+}
+
+/** What the API reads and keeps: the ERP's read model and the Idempotency-Key records. */
+export interface ApiPorts {
+  readModel: ReadModelPort;
+  idempotency: IdempotencyRecordsPort;
+}
+
+export function createApiPorts(knex: Knex): ApiPorts {
+  return { readModel: new KnexReadModel(knex), idempotency: new KnexIdempotencyRecords(knex) };
 }
 
 export function createPorts({ config, knex, logger }: PortDependencies): WiredPorts {

@@ -11,15 +11,14 @@ import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type winston from 'winston';
-import { KnexErp } from '../activities/erp/knex-erp';
-import type { ErpPort } from '../activities/ports';
+import type { ApiPorts } from '../activities/wiring';
+import { createApiPorts } from '../activities/wiring';
 import { assertProductionReady } from '../temporal-config/env';
 import type { AppConfig } from '../temporal-config/env';
 import { ApiKeyRing, identifyCaller, requireCaller } from './auth';
 import { guardJsonBody, requireJsonContentType } from './body-guards';
 import { problemMiddleware, unknownRoute } from './errors';
-import { IdempotencyStore, idempotencyKeys } from './idempotency';
-import { KpiStore } from './kpi-store';
+import { idempotencyKeys } from './idempotency';
 import { ApiMetrics } from './metrics';
 import { FixedWindowRateLimiter, rateLimit } from './rate-limit';
 import { requestContext } from './request-context';
@@ -33,18 +32,18 @@ export interface AppDependencies {
   client: Client;
   knex: Knex;
   logger: winston.Logger;
-  /** Defaults to the reference ERP on `knex`; tests or a real-ERP deployment may pass another. */
-  erp?: ErpPort;
+  /** Default to the reference ERP's read model on `knex`; tests or a real-ERP deployment may pass others. */
+  ports?: Partial<ApiPorts>;
 }
 
 export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const erp = deps.erp ?? new KnexErp(knex, logger);
+  const { readModel, idempotency } = { ...createApiPorts(knex), ...deps.ports };
   const metrics = new ApiMetrics();
-  const gateway = new PurchaseOrderGateway(client, undefined, erp);
-  const idempotent = idempotencyKeys(new IdempotencyStore(knex), logger);
+  const gateway = new PurchaseOrderGateway(client, undefined, readModel);
+  const idempotent = idempotencyKeys(idempotency, logger);
   const rateLimitOptions = config.api.rateLimit;
 
   const app = express();
@@ -55,7 +54,7 @@ export function createApp(deps: AppDependencies): express.Express {
   // a compose stack, where upgrading the docs' asset URLs to https would break the page.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
-  app.use(publicOpsRouter({ client, erp, metrics }));
+  app.use(publicOpsRouter({ client, readModel, metrics }));
 
   const v1 = express.Router();
   v1.use(identifyCaller(new ApiKeyRing(config.api.keys)));
@@ -64,10 +63,10 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use(express.json({ limit: config.api.bodyLimit, type: ['application/json', 'application/*+json'] }));
   v1.use(requireJsonContentType);
   v1.use(guardJsonBody);
-  v1.use('/suppliers', suppliersRouter({ erp, idempotent }));
-  v1.use('/purchase-orders', purchaseOrdersRouter({ client, erp, gateway, idempotent }));
-  v1.use('/purchase-orders', documentsRouter({ erp, gateway, idempotent }));
-  v1.use(kpisRouter({ kpiStore: new KpiStore(knex) }));
+  v1.use('/suppliers', suppliersRouter({ readModel, idempotent }));
+  v1.use('/purchase-orders', purchaseOrdersRouter({ client, readModel, gateway, idempotent }));
+  v1.use('/purchase-orders', documentsRouter({ readModel, gateway, idempotent }));
+  v1.use(kpisRouter({ readModel }));
   app.use('/v1', v1);
 
   app.use(unknownRoute);

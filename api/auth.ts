@@ -4,7 +4,8 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import type { ApiKey, Role } from '../temporal-config/env';
+import type { ApiKey } from '../temporal-config/env';
+import type { Role } from '../workflows/domain/schemas';
 import type { Actor } from '../workflows/domain/state';
 import { ForbiddenError, NotFoundError, UnauthorizedError } from './errors';
 import { recordRoute } from './request-context';

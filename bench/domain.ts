@@ -2,7 +2,8 @@
  * The pure domain on a 200-line PO with two receipts and two earlier invoices, against the cost
  * of deep-copying that same state (`structuredClone`): the work any handler does at least once.
  */
-import { apply, view } from '../workflows/domain/lifecycle';
+import { apply } from '../workflows/domain/lifecycle/apply';
+import { view } from '../workflows/domain/lifecycle/views';
 import { threeWayMatch } from '../workflows/domain/matching';
 import { invoiceBody, largePurchaseOrder, LINE_COUNT, receiptBody, receiptEvent } from './fixtures';
 import { measurePair, result, type BenchResult } from './measure';

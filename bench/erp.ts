@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import winston from 'winston';
 import { KnexErp } from '../activities/erp/knex-erp';
+import { KnexReadModel } from '../activities/erp/knex-read-model';
 import type { BusinessEventRecord } from '../activities/ports';
 import { receiptJournal } from '../workflows/domain/ledger';
-import { view } from '../workflows/domain/lifecycle';
+import { view } from '../workflows/domain/lifecycle/views';
 import type { PoEvent, PoState } from '../workflows/domain/state';
 import { createTestDatabase } from '../test/helpers/database';
 import { largePurchaseOrder, LINE_COUNT, nextReceipt, type ReceiptRecordParts } from './fixtures';
@@ -97,7 +98,7 @@ export async function erpBenchmarks(): Promise<BenchResult[]> {
   const database = await createTestDatabase();
   try {
     const erp = new KnexErp(database.knex, winston.createLogger({ silent: true }));
-    await erp.upsertSupplier(SUPPLIER_ID, { name: 'Bench Fasteners Ltd', currency: 'USD' });
+    await new KnexReadModel(database.knex).upsertSupplier(SUPPLIER_ID, { name: 'Bench Fasteners Ltd', currency: 'USD' });
     for (const record of setupRecords(fixture.history)) await erp.recordBusinessEvent(record);
 
     const measured = await measurePair({

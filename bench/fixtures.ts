@@ -4,12 +4,13 @@
  * shape the workflow keeps: 200 goods lines, acknowledged, two receipts and two matched invoices.
  */
 import { receiptJournal } from '../workflows/domain/ledger';
-import { apply, initialState, view } from '../workflows/domain/lifecycle';
+import { apply, initialState } from '../workflows/domain/lifecycle/apply';
+import { view } from '../workflows/domain/lifecycle/views';
 import { threeWayMatch } from '../workflows/domain/matching';
 import { lineAmount, round2, sum } from '../workflows/domain/money';
 import { CreatePurchaseOrder, GoodsReceipt, Invoice } from '../workflows/domain/schemas';
 import type { Actor, InventoryMovement, JournalEntry, PoEvent, PoPolicy, PoState, PoView } from '../workflows/domain/state';
-import { DEFAULT_PAYMENT_TERMS, resolveTolerances } from '../workflows/domain/tolerances';
+import { DEFAULT_PAYMENT_TERMS, resolveTolerances } from '../workflows/domain/policy';
 
 export const LINE_COUNT = 200;
 /** Ordered per line: enough headroom for every receipt the benchmarks post. */

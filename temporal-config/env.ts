@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DurationString } from '../workflows/domain/schemas';
+import { DurationString, Role } from '../workflows/domain/schemas';
+import { TASK_QUEUE } from '../workflows/purchase-order/definitions';
 
-export type Role = 'procurement' | 'supplier' | 'warehouse' | 'finance' | 'operator';
-export const ROLES: readonly Role[] = ['procurement', 'supplier', 'warehouse', 'finance', 'operator'];
+const ROLES = Role.options;
 
 export interface ApiKey {
   key: string;
@@ -35,7 +35,7 @@ export interface AppConfig {
   temporal: {
     address: string;
     namespace: string;
-    taskQueue: 'procure-to-pay';
+    taskQueue: typeof TASK_QUEUE;
     uiPort: number;
     tls?: TemporalTlsConfig;
     apiKey?: string;
@@ -55,8 +55,6 @@ export interface AppConfig {
   /** WORKER_METRICS_ADDRESS: where the worker serves the SDK's Prometheus metrics (off when unset). */
   worker: { metricsAddress?: string };
 }
-
-export const TASK_QUEUE = 'procure-to-pay' as const;
 
 /**
  * The directory holding package.json. Resolved by walking up rather than a fixed `..` because this

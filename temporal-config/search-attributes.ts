@@ -1,25 +1,14 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import type { Connection } from '@temporalio/client';
 
-/**
- * SPEC §6: operators filter PO runs by these in the Web UI and `temporal workflow list`.
- * The names are a public contract; never rename them.
- */
-export const PO_NUMBER = defineSearchAttributeKey('PoNumber', SearchAttributeType.KEYWORD);
-export const SUPPLIER_ID = defineSearchAttributeKey('SupplierId', SearchAttributeType.KEYWORD);
-export const PO_STATUS = defineSearchAttributeKey('PoStatus', SearchAttributeType.KEYWORD);
-export const HAS_OPEN_EXCEPTION = defineSearchAttributeKey('HasOpenException', SearchAttributeType.BOOL);
-export const PO_TOTAL = defineSearchAttributeKey('PoTotal', SearchAttributeType.DOUBLE);
+import { SEARCH_ATTRIBUTES } from '../workflows/purchase-order/definitions';
 
-export const SEARCH_ATTRIBUTES: readonly SearchAttributeKey<SearchAttributeType>[] = [
-  PO_NUMBER,
-  SUPPLIER_ID,
-  PO_STATUS,
-  HAS_OPEN_EXCEPTION,
-  PO_TOTAL,
-];
+/*
+ * Registering the PO search attributes (defined once, in workflows/purchase-order/definitions.ts)
+ * on a Temporal server: operators filter PO runs by them in the Web UI and `temporal workflow list`.
+ */
 
 /** Type names as the Temporal CLI spells them in `--search-attribute Name=Type`. */
 const CLI_TYPE_NAMES: Record<SearchAttributeType, string> = {
@@ -60,7 +49,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   }
   const missing: Record<string, IndexedValueType> = {};
   const conflicts: string[] = [];
-  for (const key of SEARCH_ATTRIBUTES) {
+  for (const key of SEARCH_ATTRIBUTES as readonly SearchAttributeKey<SearchAttributeType>[]) {
     const wanted = indexedValueType(key);
     const current = registered[key.name];
     if (current === undefined || current === null) missing[key.name] = wanted;
@@ -91,7 +80,7 @@ function isAlreadyExists(error: unknown): boolean {
 
 async function addEachTolerantly(connection: Connection, namespace: string): Promise<string[]> {
   const added: string[] = [];
-  for (const key of SEARCH_ATTRIBUTES) {
+  for (const key of SEARCH_ATTRIBUTES as readonly SearchAttributeKey<SearchAttributeType>[]) {
     try {
       await connection.operatorService.addSearchAttributes({
         namespace,

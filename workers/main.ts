@@ -18,8 +18,6 @@ export interface WorkerDependencies {
   connection?: NativeConnection;
   knex?: Knex;
   logger?: Logger;
-  /** Replaces the real activities (fakes in workflow tests). */
-  activities?: object;
   /** Extra Worker.create options, e.g. a test-specific taskQueue. */
   workerOptions?: Partial<WorkerOptions>;
 }
@@ -55,15 +53,15 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
   let ownConnection: NativeConnection | undefined;
   try {
     let knex = deps.knex;
-    if (!knex && !deps.activities) {
+    if (!knex) {
       database = await openDatabase(config, logger);
       await runMigrations(database.knex);
       knex = database.knex;
     }
     // The worker process also runs the outbox relay: it already holds the ERP connection and is
     // the process that is scaled and drained like any other background worker.
-    const ports = deps.activities ? undefined : createPorts({ config, knex: knex!, logger });
-    const activities = deps.activities ?? createActivities(ports!, config.policy);
+    const ports = createPorts({ config, knex, logger });
+    const activities = createActivities(ports, config.policy);
     const connection =
       deps.connection ??
       (ownConnection = await connectWorker(config, {
@@ -83,10 +81,10 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
     });
 
     const finished = worker.run();
-    ports?.outbox.start(config.outbox.relayIntervalMs);
+    ports.outbox.start(config.outbox.relayIntervalMs);
     const releaseOwnResources = async () => {
       await finished.catch(() => undefined);
-      await ports?.outbox.stop();
+      await ports.outbox.stop();
       await ownConnection?.close();
       await database?.close();
     };

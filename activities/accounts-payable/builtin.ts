@@ -7,11 +7,11 @@
  * unique constraints make a retried or racing call find the first booking instead of adding one.
  */
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { AccountsPayablePort, PaymentExecution } from '../ports';
 import { cmp } from '../../workflows/domain/money';
-import { normaliseDocumentNumber } from '../../workflows/domain/schemas';
+import { normaliseDocumentNumber } from '../../workflows/domain/lookups';
+import { AdapterRefusal, PaymentKeyReusedError } from '../errors';
 import type { InvoiceState } from '../../workflows/domain/state';
 
 function shortHash(text: string): string {
@@ -47,10 +47,10 @@ export class BuiltinAccountsPayable implements AccountsPayablePort {
       .where({ supplier_id: invoice.supplierId, normalised_number: normalisedNumber })
       .first<{ ap_reference: string; po_number: string }>('ap_reference', 'po_number');
     if (booked.po_number !== invoice.poNumber) {
-      throw ApplicationFailure.nonRetryable(
-        `Invoice ${invoice.invoiceNumber} of supplier ${invoice.supplierId} is already registered with AP for PO ${booked.po_number}`,
+      throw new AdapterRefusal(
         'DUPLICATE_INVOICE',
-        { kind: 'conflict' },
+        `Invoice ${invoice.invoiceNumber} of supplier ${invoice.supplierId} is already registered with AP for PO ${booked.po_number}`,
+        'conflict',
       );
     }
     return { apReference: booked.ap_reference };
@@ -92,10 +92,8 @@ export class BuiltinAccountsPayable implements AccountsPayablePort {
       booked.currency !== payment.currency ||
       booked.invoice_number !== payment.invoiceNumber
     ) {
-      throw ApplicationFailure.nonRetryable(
+      throw new PaymentKeyReusedError(
         `Payment key ${payment.idempotencyKey} was already used for ${booked.currency} ${booked.amount} on invoice ${booked.invoice_number}`,
-        'PAYMENT_KEY_REUSED',
-        { kind: 'conflict' },
       );
     }
     return { paymentId: booked.payment_id };

@@ -7,9 +7,9 @@
  * retry would be refused again → non-retryable failure. 408, 409 (the same key still in flight)
  * and 429 ask to come back later; they, 5xx and network errors are thrown for Temporal to retry.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type { AccountsPayablePort, PaymentExecution } from '../ports';
-import { normaliseDocumentNumber } from '../../workflows/domain/schemas';
+import { normaliseDocumentNumber } from '../../workflows/domain/lookups';
+import { AccountsPayableRejectedError } from '../errors';
 import type { InvoiceState } from '../../workflows/domain/state';
 
 export interface HttpAccountsPayableOptions {
@@ -79,7 +79,7 @@ export class HttpAccountsPayable implements AccountsPayablePort {
     }
     const message = `AP tool answered ${response.status} to POST ${url}${text ? `: ${text.slice(0, 500)}` : ''}`;
     if (response.status >= 400 && response.status < 500 && !RETRY_LATER.has(response.status)) {
-      throw ApplicationFailure.nonRetryable(message, 'AP_REJECTED', { status: response.status });
+      throw new AccountsPayableRejectedError(message, response.status);
     }
     throw new Error(message);
   }

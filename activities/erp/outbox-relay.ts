@@ -17,7 +17,7 @@
  */
 import type { Knex } from 'knex';
 import type { EventOutboxPort } from '../ports';
-import { silentLog, type AdapterLog } from './knex-erp';
+import { silentLog, type AdapterLog } from '../errors';
 import { postSignedJson } from '../supplier-portal/webhook';
 
 export interface OutboxRelayOptions {

@@ -9,10 +9,9 @@
  * receiver refusing the request outright (4xx other than 408/429) is not retried.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { ErpPort, SupplierNotification, SupplierPortalPort } from '../ports';
-import { silentLog, type AdapterLog } from '../erp/knex-erp';
+import { silentLog, WebhookRejectedError, type AdapterLog } from '../errors';
 
 /**
  * Standard Webhooks secrets look like `whsec_<base64 key>`; such a secret is used as the decoded
@@ -162,7 +161,7 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
     const message = `Webhook to ${webhookUrl} answered ${status}${responseText ? `: ${responseText}` : ''}`;
     await this.recordAttempt(notification, body, webhookUrl, { delivered: false, statusCode: status, error: message, attempted: true });
     if (isPermanentRejection(status)) {
-      throw ApplicationFailure.nonRetryable(message, 'WEBHOOK_REJECTED', { status, supplierId: notification.supplierId });
+      throw new WebhookRejectedError(message, status, notification.supplierId);
     }
     throw new Error(message);
   }

@@ -7,7 +7,9 @@
  */
 import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
-import type { ErpPort } from '../../activities/ports';
+import type { ReadModelPort } from '../../activities/ports';
+import type { Command } from '../../workflows/domain/business-events';
+import { normaliseDocumentNumber } from '../../workflows/domain/lookups';
 import {
   AdvanceShipNotice,
   CreditMemo,
@@ -16,7 +18,6 @@ import {
   Invoice,
   InvoiceResolution,
   PaymentStatusReport,
-  normaliseDocumentNumber,
 } from '../../workflows/domain/schemas';
 import {
   postReceipt,
@@ -28,16 +29,15 @@ import {
 } from '../../workflows/purchase-order/definitions';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import type { Role } from '../../temporal-config/env';
+import type { Role } from '../../workflows/domain/schemas';
 import type { PoView } from '../../workflows/domain/state';
-import type { Command } from '../../workflows/purchase-order/definitions';
 import { allowRoles } from '../auth';
 import { ConflictError, NotFoundError } from '../errors';
 import { commandUpdateId, parseCommand, poNumberParam } from './purchase-orders';
 import type { PurchaseOrderGateway } from './purchase-orders';
 
 export interface DocumentRouteDeps {
-  erp: ErpPort;
+  readModel: ReadModelPort;
   gateway: PurchaseOrderGateway;
   idempotent: RequestHandler;
 }
@@ -49,7 +49,7 @@ function invoiceNumberParam(req: Request): string {
 }
 
 /** Mounted under /v1/purchase-orders. */
-export function documentsRouter({ erp, gateway, idempotent }: DocumentRouteDeps): Router {
+export function documentsRouter({ readModel, gateway, idempotent }: DocumentRouteDeps): Router {
   const router = Router();
 
   /** A numbered document: the Update id is the document number and the body hash. */
@@ -81,7 +81,7 @@ export function documentsRouter({ erp, gateway, idempotent }: DocumentRouteDeps)
     // The supplier of record, not the caller's claim: finance may key in a supplier's invoice.
     const po = await gateway.viewFor(actor, poNumber);
     // Invoice numbers are unique per supplier across ALL its POs (SPEC §3): only the ERP sees that.
-    const duplicate = await erp.checkDuplicateInvoice(po.supplierId, body.invoiceNumber, bodyHash);
+    const duplicate = await readModel.checkDuplicateInvoice(po.supplierId, body.invoiceNumber, bodyHash);
     if (duplicate.kind === 'conflict' || (duplicate.kind === 'same' && duplicate.poNumber !== poNumber)) {
       throw new ConflictError(
         `Invoice ${body.invoiceNumber} of supplier ${po.supplierId} was already submitted${

@@ -5,9 +5,8 @@
 import path from 'node:path';
 import express, { Router } from 'express';
 import type { Client } from '@temporalio/client';
-import type { ErpPort } from '../../activities/ports';
+import type { ReadModelPort } from '../../activities/ports';
 import { allowRoles } from '../auth';
-import type { KpiStore } from '../kpi-store';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics';
 import type { ApiMetrics } from '../metrics';
 import { openApiDocument } from '../openapi';
@@ -74,12 +73,12 @@ const DOCS_INITIALIZER = `window.onload = function () {
 
 export interface OpsRouteDeps {
   client: Client;
-  erp: ErpPort;
+  readModel: Pick<ReadModelPort, 'ping'>;
   metrics: ApiMetrics;
 }
 
 /** Unauthenticated: orchestrators' probes and Prometheus carry no API key. */
-export function publicOpsRouter({ client, erp, metrics }: OpsRouteDeps): Router {
+export function publicOpsRouter({ client, readModel, metrics }: OpsRouteDeps): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
@@ -89,7 +88,7 @@ export function publicOpsRouter({ client, erp, metrics }: OpsRouteDeps): Router 
   router.get('/readyz', async (_req, res) => {
     const [temporal, database] = await Promise.all([
       check(() => client.workflowService.getSystemInfo({}), 'Temporal'),
-      check(() => erp.ping(), 'database'),
+      check(() => readModel.ping(), 'database'),
     ]);
     const ready = temporal.ok && database.ok;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { temporal, database } });
@@ -117,10 +116,10 @@ export function publicOpsRouter({ client, erp, metrics }: OpsRouteDeps): Router 
 }
 
 /** Mounted under /v1 behind authentication. */
-export function kpisRouter({ kpiStore }: { kpiStore: KpiStore }): Router {
+export function kpisRouter({ readModel }: { readModel: Pick<ReadModelPort, 'kpis'> }): Router {
   const router = Router();
   router.get('/kpis', allowRoles('finance', 'operator'), async (_req, res) => {
-    res.json(await kpiStore.compute());
+    res.json(await readModel.kpis());
   });
   return router;
 }

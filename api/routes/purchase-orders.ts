@@ -12,8 +12,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { UpdateDefinition } from '@temporalio/common';
 import { mul, round2, sum } from '../../workflows/domain/money';
 import { z } from 'zod';
-import type { ErpPort } from '../../activities/ports';
-import { HAS_OPEN_EXCEPTION, PO_NUMBER, PO_STATUS, PO_TOTAL, SUPPLIER_ID } from '../../temporal-config/search-attributes';
+import type { ReadModelPort } from '../../activities/ports';
+import type { Command } from '../../workflows/domain/business-events';
 import {
   Acknowledgement,
   CancelPurchaseOrder,
@@ -21,10 +21,17 @@ import {
   ChangeOrder,
   CreatePurchaseOrder,
   PoNumber,
+  PoStatus,
   SupplierId,
 } from '../../workflows/domain/schemas';
-import type { Actor, PoStatus, PoView } from '../../workflows/domain/state';
+import type { Role } from '../../workflows/domain/schemas';
+import type { Actor, PoView } from '../../workflows/domain/state';
 import {
+  HAS_OPEN_EXCEPTION,
+  PO_NUMBER,
+  PO_STATUS,
+  PO_TOTAL,
+  SUPPLIER_ID,
   TASK_QUEUE,
   WORKFLOW_TYPE,
   acknowledge,
@@ -35,24 +42,12 @@ import {
   status,
   workflowId,
 } from '../../workflows/purchase-order/definitions';
-import type { Command, PurchaseOrderWorkflowInput } from '../../workflows/purchase-order/definitions';
-import type { Role } from '../../temporal-config/env';
+import type { PurchaseOrderWorkflowInput } from '../../workflows/purchase-order/definitions';
 import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
 import { assertAmountsFit } from '../body-guards';
 import { hashBody } from '../canonical';
 import { ConflictError, ForbiddenError, InputError, NotFoundError, UnprocessableError, zodIssuesToErrors } from '../errors';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency';
-
-export const PO_STATUSES: readonly PoStatus[] = [
-  'issued',
-  'changes_pending',
-  'acknowledged',
-  'in_transit',
-  'partially_received',
-  'received',
-  'closed',
-  'cancelled',
-];
 
 const NOT_FOUND_CODE = 'PURCHASE_ORDER_NOT_FOUND';
 
@@ -72,7 +67,7 @@ export class PurchaseOrderGateway {
     private readonly client: Client,
     private readonly commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS,
     /** Finished POs whose workflow history Temporal no longer retains are read from the ERP. */
-    private readonly erp?: Pick<ErpPort, 'getPurchaseOrderSnapshot'>,
+    private readonly readModel?: Pick<ReadModelPort, 'getPurchaseOrderSnapshot'>,
   ) {}
 
   /** Runs Temporal calls with a deadline, so a stuck command cannot hold an HTTP request forever. */
@@ -90,7 +85,7 @@ export class PurchaseOrderGateway {
       return await this.withCommandDeadline(() => this.handle(poNumber).query(status));
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
-      const snapshot = await this.erp?.getPurchaseOrderSnapshot(poNumber);
+      const snapshot = await this.readModel?.getPurchaseOrderSnapshot(poNumber);
       // Only a finished PO can outlive its workflow; anything else is genuinely unknown.
       if (snapshot && (snapshot.status === 'closed' || snapshot.status === 'cancelled')) return snapshot;
       throw poNotFound(poNumber);
@@ -217,7 +212,7 @@ function orderTotal(po: CreatePurchaseOrder): number {
 
 const ListQuery = z
   .object({
-    status: z.enum(PO_STATUSES as [PoStatus, ...PoStatus[]]).optional(),
+    status: PoStatus.optional(),
     supplierId: SupplierId.optional(),
     hasException: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -230,13 +225,13 @@ export { ListQuery as PurchaseOrderListQuery };
 
 export interface PurchaseOrderRouteDeps {
   client: Client;
-  erp: ErpPort;
+  readModel: ReadModelPort;
   gateway: PurchaseOrderGateway;
   /** Idempotency-Key middleware for writes. */
   idempotent: RequestHandler;
 }
 
-export function purchaseOrdersRouter({ client, erp, gateway, idempotent }: PurchaseOrderRouteDeps): Router {
+export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }: PurchaseOrderRouteDeps): Router {
   const router = Router();
 
   router.post('/', allowRoles('procurement'), idempotent, async (req, res) => {
@@ -244,7 +239,7 @@ export function purchaseOrdersRouter({ client, erp, gateway, idempotent }: Purch
     const po = CreatePurchaseOrder.parse(req.body);
     assertAmountsFit(po, { total: true });
     req.context.poNumber = po.poNumber;
-    const supplier = await erp.getSupplier(po.supplierId);
+    const supplier = await readModel.getSupplier(po.supplierId);
     if (!supplier) throw new UnprocessableError(`Unknown supplier ${po.supplierId}; create it first with PUT /v1/suppliers/${po.supplierId}.`, 'UNKNOWN_SUPPLIER');
 
     const requestHash = hashBody(po);
@@ -292,7 +287,7 @@ export function purchaseOrdersRouter({ client, erp, gateway, idempotent }: Purch
     const parsed = ListQuery.safeParse(req.query);
     if (!parsed.success) throw new InputError('The query parameters are invalid.', zodIssuesToErrors(parsed.error));
     const query = parsed.data;
-    const page = await erp
+    const page = await readModel
       .listPurchaseOrders({
       limit: query.limit,
       ...(query.status ? { status: query.status } : {}),

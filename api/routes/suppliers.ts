@@ -4,9 +4,9 @@
  */
 import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
-import type { ErpPort, SupplierRecord } from '../../activities/ports';
+import type { ReadModelPort, SupplierRecord } from '../../activities/ports';
 import { SupplierId, SupplierInput } from '../../workflows/domain/schemas';
-import type { Supplier } from '../../workflows/domain/schemas';
+import type { Supplier } from '../../workflows/domain/state';
 import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
 import { InputError, NotFoundError, zodIssuesToErrors } from '../errors';
 
@@ -34,7 +34,7 @@ export function publicSupplier(record: Supplier | SupplierRecord): Supplier {
   };
 }
 
-export function suppliersRouter({ erp, idempotent }: { erp: ErpPort; idempotent: RequestHandler }): Router {
+export function suppliersRouter({ readModel, idempotent }: { readModel: ReadModelPort; idempotent: RequestHandler }): Router {
   const router = Router();
 
   router.put('/:supplierId', allowRoles('procurement'), idempotent, async (req, res) => {
@@ -45,7 +45,7 @@ export function suppliersRouter({ erp, idempotent }: { erp: ErpPort; idempotent:
     }
     const supplierId = parsedId.data;
     const input = SupplierInput.parse(req.body);
-    const { supplier } = await erp.upsertSupplier(supplierId, input);
+    const { supplier } = await readModel.upsertSupplier(supplierId, input);
     res.json(publicSupplier(supplier));
   });
 
@@ -55,7 +55,7 @@ export function suppliersRouter({ erp, idempotent }: { erp: ErpPort; idempotent:
     const message = `No supplier ${supplierId}.`;
     // Checked before the lookup, so another supplier's id answers the same whether it exists or not.
     assertSupplierMaySee(actor, supplierId, message, NOT_FOUND_CODE);
-    const record = await erp.getSupplier(supplierId);
+    const record = await readModel.getSupplier(supplierId);
     if (!record) throw new NotFoundError(message, NOT_FOUND_CODE);
     res.json(publicSupplier(record));
   });

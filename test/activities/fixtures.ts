@@ -7,7 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import winston from 'winston';
 import type { BusinessEventRecord } from '../../activities/ports';
-import { KnexErp } from '../../activities/erp/knex-erp';
+import assert from 'node:assert/strict';
+import { ApplicationFailure } from '@temporalio/common';
+import { toActivityFailure } from '../../activities';
+import { AdapterRefusal } from '../../activities/errors';
+import type { ReadModelPort } from '../../activities/ports';
 import { cmp, formatQuantity, lineAmount, round2, sum } from '../../workflows/domain/money';
 import type { Actor, InvoiceState, JournalEntry, MatchResult, PoLine, PoView } from '../../workflows/domain/state';
 
@@ -24,8 +28,8 @@ export function nextInstant(): string {
   return new Date(clock).toISOString();
 }
 
-export async function createSupplier(erp: KnexErp, supplierId: string, extra: { webhookUrl?: string; webhookSecret?: string } = {}) {
-  return erp.upsertSupplier(supplierId, { name: `${supplierId} Industrial Supply`, currency: 'USD', ...extra });
+export async function createSupplier(readModel: Pick<ReadModelPort, 'upsertSupplier'>, supplierId: string, extra: { webhookUrl?: string; webhookSecret?: string } = {}) {
+  return readModel.upsertSupplier(supplierId, { name: `${supplierId} Industrial Supply`, currency: 'USD', ...extra });
 }
 
 export interface LineSpec {
@@ -222,4 +226,20 @@ export async function eventFootprint(knex: Knex): Promise<Record<string, number>
     counts[table] = Number(row!.count);
   }
   return counts;
+}
+
+/**
+ * An adapter refused for good: a typed refusal with its code, which the activities turn into a
+ * non-retryable failure of the same type (so Temporal does not retry it).
+ */
+export function isRefusal(code: string) {
+  return (error: unknown): true => {
+    assert.ok(error instanceof AdapterRefusal, `expected an AdapterRefusal, got ${String(error)}`);
+    assert.equal(error.code, code);
+    const failure = toActivityFailure(error);
+    assert.ok(failure instanceof ApplicationFailure);
+    assert.equal(failure.type, code);
+    assert.equal(failure.nonRetryable, true);
+    return true;
+  };
 }

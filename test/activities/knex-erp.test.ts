@@ -5,9 +5,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { BuiltinAccountsPayable } from '../../activities/accounts-payable/builtin';
-import { OutboxRelay } from '../../activities/erp/outbox-relay';
 import { WebhookSupplierPortal } from '../../activities/supplier-portal/webhook';
-import { DuplicateInvoiceError, InvalidCursorError, KnexErp, UnbalancedJournalError } from '../../activities/erp/knex-erp';
+import { KnexErp } from '../../activities/erp/knex-erp';
+import { KnexReadModel } from '../../activities/erp/knex-read-model';
+import { DuplicateInvoiceError, InvalidCursorError, UnbalancedJournalError } from '../../activities/errors';
 import type { PoView } from '../../workflows/domain/state';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import {
@@ -25,13 +26,15 @@ import {
 
 let db: TestDatabase;
 let erp: KnexErp;
+let readModel: KnexReadModel;
 
 before(async () => {
   db = await createTestDatabase();
   erp = new KnexErp(db.knex, quietLogger);
-  await createSupplier(erp, 'ACME');
-  await createSupplier(erp, 'GLOBEX');
-  await createSupplier(erp, 'UMBRELLA');
+  readModel = new KnexReadModel(db.knex);
+  await createSupplier(readModel, 'ACME');
+  await createSupplier(readModel, 'GLOBEX');
+  await createSupplier(readModel, 'UMBRELLA');
 });
 
 after(async () => {
@@ -58,7 +61,7 @@ function receiptEvent(po: PoView, receiptNumber: string, quantity: string, amoun
 
 describe('suppliers', () => {
   test('a new supplier is created, a second PUT updates it, and the webhook secret is never handed back', async () => {
-    const first = await erp.upsertSupplier('INITECH', {
+    const first = await readModel.upsertSupplier('INITECH', {
       name: 'Initech Fasteners',
       currency: 'EUR',
       paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 },
@@ -71,7 +74,7 @@ describe('suppliers', () => {
     assert.equal('webhookSecret' in first.supplier, false);
     assert.deepEqual(first.supplier.paymentTerms, { netDays: 30, discountPercent: '2', discountDays: 10 });
 
-    const second = await erp.upsertSupplier('INITECH', {
+    const second = await readModel.upsertSupplier('INITECH', {
       name: 'Initech Fasteners GmbH',
       currency: 'EUR',
       webhookUrl: 'https://portal.initech.example/hooks/v2',
@@ -144,7 +147,7 @@ describe('recording business events', () => {
     );
     const movements = await db.knex('inventory_movements').where({ po_number: 'PO-1002' });
     assert.equal(movements.length, 1);
-    assert.deepEqual(await erp.accountBalances('PO-1002'), {
+    assert.deepEqual(await readModel.accountBalances('PO-1002'), {
       AP: '0.00',
       BANK: '0.00',
       EXPENSE: '0.00',
@@ -221,7 +224,7 @@ describe('recording business events', () => {
     assert.equal(header.status, statusBefore);
     assert.equal((await db.knex('purchase_order_lines').where({ po_number: 'PO-1007' }).first()).received_quantity, '0.0000');
     assert.deepEqual(await db.knex('business_event_keys').where({ idempotency_key: event.idempotencyKey }), []);
-    assert.equal((await erp.accountBalances('PO-1007')).GRNI, '0.00');
+    assert.equal((await readModel.accountBalances('PO-1007')).GRNI, '0.00');
   });
 
   test('the database itself refuses to commit an unbalanced journal inserted directly', async () => {
@@ -249,7 +252,7 @@ describe('recording business events', () => {
       await trx('journal_lines').insert({ journal_entry_id: entry.id, line_no: 1, account: 'INVENTORY', debit: '50.00', credit: '0' });
       await trx('journal_lines').insert({ journal_entry_id: entry.id, line_no: 2, account: 'GRNI', debit: '0', credit: '50.00' });
     });
-    assert.equal((await erp.accountBalances('PO-1008')).INVENTORY, '50.00');
+    assert.equal((await readModel.accountBalances('PO-1008')).INVENTORY, '50.00');
 
     // And a line with both sides (or neither) is refused outright.
     await assert.rejects(
@@ -382,10 +385,10 @@ describe('invoices', () => {
         document: { kind: 'invoice', invoiceNumber: 'INV-9001' },
       }),
     );
-    assert.deepEqual(await erp.checkDuplicateInvoice('ACME', 'inv 9001', 'body-A'), { kind: 'same', poNumber: 'PO-2005' });
-    assert.deepEqual(await erp.checkDuplicateInvoice('ACME', 'INV-9001', 'body-B'), { kind: 'conflict', poNumber: 'PO-2005' });
-    assert.deepEqual(await erp.checkDuplicateInvoice('ACME', 'INV-9002', 'body-A'), { kind: 'none' });
-    assert.deepEqual(await erp.checkDuplicateInvoice('GLOBEX', 'INV-9001', 'body-A'), { kind: 'none' });
+    assert.deepEqual(await readModel.checkDuplicateInvoice('ACME', 'inv 9001', 'body-A'), { kind: 'same', poNumber: 'PO-2005' });
+    assert.deepEqual(await readModel.checkDuplicateInvoice('ACME', 'INV-9001', 'body-B'), { kind: 'conflict', poNumber: 'PO-2005' });
+    assert.deepEqual(await readModel.checkDuplicateInvoice('ACME', 'INV-9002', 'body-A'), { kind: 'none' });
+    assert.deepEqual(await readModel.checkDuplicateInvoice('GLOBEX', 'INV-9001', 'body-A'), { kind: 'none' });
   });
 });
 
@@ -414,7 +417,7 @@ describe('listing purchase orders', () => {
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await erp.listPurchaseOrders({ supplierId: 'UMBRELLA', limit, ...(cursor === undefined ? {} : { cursor }) });
+        const page = await readModel.listPurchaseOrders({ supplierId: 'UMBRELLA', limit, ...(cursor === undefined ? {} : { cursor }) });
         assert.ok(page.items.length <= limit);
         seen.push(...page.items.map((item) => item.poNumber));
         cursor = page.nextCursor ?? undefined;
@@ -426,30 +429,30 @@ describe('listing purchase orders', () => {
   });
 
   test('filters by status, supplier and open exception', async () => {
-    const received = await erp.listPurchaseOrders({ status: 'received', supplierId: 'UMBRELLA', limit: 50 });
+    const received = await readModel.listPurchaseOrders({ status: 'received', supplierId: 'UMBRELLA', limit: 50 });
     assert.deepEqual(received.items.map((item) => item.poNumber).sort(), ['PO-L-04', 'PO-L-05']);
-    const withException = await erp.listPurchaseOrders({ hasException: true, supplierId: 'UMBRELLA', limit: 50 });
+    const withException = await readModel.listPurchaseOrders({ hasException: true, supplierId: 'UMBRELLA', limit: 50 });
     assert.deepEqual(withException.items.map((item) => item.poNumber), ['PO-L-05']);
     assert.equal(withException.nextCursor, null);
     const summary = withException.items[0]!;
     assert.equal(summary.supplierId, 'UMBRELLA');
     assert.equal(summary.total, '1000.00');
     assert.equal(summary.hasOpenException, true);
-    const acme = await erp.listPurchaseOrders({ supplierId: 'ACME', limit: 200 });
+    const acme = await readModel.listPurchaseOrders({ supplierId: 'ACME', limit: 200 });
     assert.ok(acme.items.every((item) => item.supplierId === 'ACME'));
     assert.ok(acme.items.length > 0);
   });
 
   test('a cursor that was not handed out is refused', async () => {
-    await assert.rejects(erp.listPurchaseOrders({ limit: 10, cursor: 'not-a-cursor' }), InvalidCursorError);
+    await assert.rejects(readModel.listPurchaseOrders({ limit: 10, cursor: 'not-a-cursor' }), InvalidCursorError);
   });
 });
 
 describe('account balances', () => {
   test('balances are debits minus credits per account, for one PO or the whole ledger', async () => {
-    const all = await erp.accountBalances();
+    const all = await readModel.accountBalances();
     const perPo = await Promise.all(
-      (await db.knex('journal_entries').distinct('po_number')).map((row: { po_number: string }) => erp.accountBalances(row.po_number)),
+      (await db.knex('journal_entries').distinct('po_number')).map((row: { po_number: string }) => readModel.accountBalances(row.po_number)),
     );
     // The whole ledger is the sum of the POs' ledgers, and balances to zero.
     let inventoryCents = 0n;
@@ -457,11 +460,11 @@ describe('account balances', () => {
     assert.equal(BigInt(all.INVENTORY!.replace('.', '')), inventoryCents);
     const totalCents = Object.values(all).reduce((total, balance) => total + BigInt(balance.replace('.', '')), 0n);
     assert.equal(totalCents, 0n);
-    assert.equal((await erp.accountBalances('PO-DOES-NOT-EXIST')).GRNI, '0.00');
+    assert.equal((await readModel.accountBalances('PO-DOES-NOT-EXIST')).GRNI, '0.00');
   });
 
   test('ping answers while the database is reachable', async () => {
-    await erp.ping();
+    await readModel.ping();
   });
 });
 
@@ -473,7 +476,6 @@ describe('activities over the ERP', () => {
         erp,
         portal: new WebhookSupplierPortal(db.knex, erp, { timeoutMs: 1_000 }),
         ap: new BuiltinAccountsPayable(db.knex),
-        outbox: new OutboxRelay(db.knex, { subscriberUrls: [] }),
       },
       defaults,
     );
@@ -481,7 +483,7 @@ describe('activities over the ERP', () => {
     new MockActivityEnvironment(undefined, { logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } }).run(fn, ...args);
 
   test('the supplier policy combines supplier overrides, PO terms and the configured defaults', async () => {
-    await erp.upsertSupplier('HOOLI', {
+    await readModel.upsertSupplier('HOOLI', {
       name: 'Hooli Components',
       currency: 'USD',
       paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 },

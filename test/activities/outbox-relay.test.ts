@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { KnexErp } from '../../activities/erp/knex-erp';
+import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { OutboxRelay } from '../../activities/erp/outbox-relay';
 import { verifyWebhook } from '../../activities/supplier-portal/webhook';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
@@ -19,7 +20,7 @@ let subscriberStatus = 200;
 
 before(async () => {
   db = await createTestDatabase();
-  await createSupplier(new KnexErp(db.knex, quietLogger), 'ACME');
+  await createSupplier(new KnexReadModel(db.knex), 'ACME');
   server = http.createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));

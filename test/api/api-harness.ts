@@ -10,7 +10,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import winston from 'winston';
-import type { ErpPort } from '../../activities/ports';
+import type { ReadModelPort } from '../../activities/ports';
+import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createApp } from '../../api/app';
 import { answerClientErrors } from '../../api/request-context';
 import { loadConfig } from '../../temporal-config/env';
@@ -68,8 +69,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** A connected client; default: a lazy client to an address where nothing listens. */
   client?: Client;
-  /** Wraps the real ERP adapter, e.g. to count or fail calls. */
-  wrapErp?: (erp: ErpPort) => ErpPort;
+  /** Wraps the real read model, e.g. to count or fail calls. */
+  wrapReadModel?: (readModel: ReadModelPort) => ReadModelPort;
   database?: TestDatabase;
 }
 
@@ -102,12 +103,8 @@ export async function startApi(options: StartOptions = {}): Promise<ApiUnderTest
         interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 1 }))],
       }),
     });
-  let erp: ErpPort | undefined;
-  if (options.wrapErp) {
-    const { KnexErp } = await import('../../activities/erp/knex-erp');
-    erp = options.wrapErp(new KnexErp(database.knex));
-  }
-  const app = createApp({ config, client, knex: database.knex, logger, ...(erp ? { erp } : {}) });
+  const readModel = options.wrapReadModel?.(new KnexReadModel(database.knex));
+  const app = createApp({ config, client, knex: database.knex, logger, ...(readModel ? { ports: { readModel } } : {}) });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });

@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { QueryNotRegisteredError } from '@temporalio/client';
-import type { ErpPort } from '../../activities/ports';
-import { IdempotencyStore } from '../../api/idempotency';
+import type { ReadModelPort } from '../../activities/ports';
+import { KnexIdempotencyRecords } from '../../activities/erp/knex-idempotency';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 import { problemShape, startApi } from './api-harness';
@@ -11,9 +11,9 @@ import type { ApiUnderTest } from './api-harness';
 /** Counts supplier writes that really ran, and can make the next ones fail like a lost database. */
 function instrumentedErp() {
   const state = { upserts: 0, failNext: 0, notReadyNext: 0, delayMs: 0 };
-  const wrap = (erp: ErpPort): ErpPort =>
-    Object.assign(Object.create(erp) as ErpPort, {
-      upsertSupplier: async (...args: Parameters<ErpPort['upsertSupplier']>) => {
+  const wrap = (erp: ReadModelPort): ReadModelPort =>
+    Object.assign(Object.create(erp) as ReadModelPort, {
+      upsertSupplier: async (...args: Parameters<ReadModelPort['upsertSupplier']>) => {
         if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
         if (state.failNext > 0) {
           state.failNext -= 1;
@@ -38,7 +38,7 @@ describe('Idempotency-Key on writes (IETF httpapi draft)', () => {
   const erp = instrumentedErp();
 
   before(async () => {
-    api = await startApi({ wrapErp: erp.wrap });
+    api = await startApi({ wrapReadModel: erp.wrap });
   });
   after(async () => {
     await api.close();
@@ -77,7 +77,7 @@ describe('Idempotency-Key on writes (IETF httpapi draft)', () => {
   it('scopes keys to the caller: another API key may use the same key value', async () => {
     // Only procurement may write suppliers; a second procurement-like caller is simulated by the
     // store directly, which is where the scoping lives.
-    const store = new IdempotencyStore(api.database.knex);
+    const store = new KnexIdempotencyRecords(api.database.knex);
     const request = { key: 'shared-key', method: 'PUT', path: '/v1/suppliers/X', requestHash: 'h1' };
     assert.deepEqual(await store.claim({ ...request, principal: 'procurement#aaaaaa' }), { outcome: 'acquired' });
     assert.deepEqual(await store.claim({ ...request, principal: 'procurement#bbbbbb' }), { outcome: 'acquired' });
@@ -162,7 +162,7 @@ describe('Idempotency-Key on writes (IETF httpapi draft)', () => {
   });
 });
 
-describe('IdempotencyStore across API instances', () => {
+describe('Idempotency records across API instances', () => {
   let database: TestDatabase;
   before(async () => {
     database = await createTestDatabase();
@@ -172,8 +172,8 @@ describe('IdempotencyStore across API instances', () => {
   });
 
   it('lets exactly one of two instances claim a key, replays once completed, and forgets it after the TTL', async () => {
-    const instanceA = new IdempotencyStore(database.knex);
-    const instanceB = new IdempotencyStore(database.knex);
+    const instanceA = new KnexIdempotencyRecords(database.knex);
+    const instanceB = new KnexIdempotencyRecords(database.knex);
     const request = { key: 'k-1', principal: 'finance#abcdef', method: 'POST', path: '/v1/purchase-orders/PO-1/invoices', requestHash: 'hash-1' };
     const claims = await Promise.all([instanceA.claim(request), instanceB.claim(request)]);
     assert.deepEqual(claims.map((claim) => claim.outcome).sort(), ['acquired', 'in_flight']);
@@ -191,7 +191,7 @@ describe('IdempotencyStore across API instances', () => {
   });
 
   it('lets another instance take over a claim abandoned by a crashed one', async () => {
-    const store = new IdempotencyStore(database.knex, { inFlightTimeoutMs: 1_000 });
+    const store = new KnexIdempotencyRecords(database.knex, { inFlightTimeoutMs: 1_000 });
     const request = { key: 'k-crash', principal: 'warehouse#abcdef', method: 'POST', path: '/v1/purchase-orders/PO-2/receipts', requestHash: 'h' };
     assert.equal((await store.claim(request)).outcome, 'acquired');
     assert.equal((await store.claim(request)).outcome, 'in_flight');

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
-import { KpiStore } from '../../api/kpi-store';
+import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 
@@ -68,15 +68,15 @@ async function payment(knex: Knex, invoiceId: number, fields: { status: string; 
 }
 
 /** A fresh ERP database holding supplier ACME, and the KPI store over it. */
-async function kpiDatabaseWithAcme(): Promise<{ database: TestDatabase; store: KpiStore }> {
+async function kpiDatabaseWithAcme(): Promise<{ database: TestDatabase; store: KnexReadModel }> {
   const database = await createTestDatabase();
   await database.knex('suppliers').insert({ supplier_id: 'ACME', name: 'Acme', currency: 'USD' });
-  return { database, store: new KpiStore(database.knex) };
+  return { database, store: new KnexReadModel(database.knex) };
 }
 
 describe('procure-to-pay KPIs', () => {
   let database: TestDatabase;
-  let store: KpiStore;
+  let store: KnexReadModel;
 
   before(async () => {
     ({ database, store } = await kpiDatabaseWithAcme());
@@ -103,7 +103,7 @@ describe('procure-to-pay KPIs', () => {
     await payment(knex, inv2, { status: 'cleared', discount: '0', executedAt: '2026-11-19T00:00:00Z', attempt: 2 });
     // INV-3 (EUR): matched after a credit memo fixed an exception: not first-pass. Discount 1.50 EUR.
     const inv3 = await invoice(knex, { poNumber: 'PO-3', number: 'INV-3', status: 'scheduled', matchStatus: 'matched', submittedAt: '2026-11-07T09:00:00Z', invoiceDate: '2026-11-07', currency: 'EUR' });
-    await knex('outbox').insert({ id: 'evt-3', type: 'invoice.exception', po_number: 'PO-3', occurred_at: '2026-11-07T09:00:00Z', payload: JSON.stringify({ invoiceNumber: 'INV-3' }) });
+    await knex('invoices').where({ id: inv3 }).update({ had_exception: true });
     await payment(knex, inv3, { status: 'sent', discount: '1.5000', executedAt: '2026-11-17T00:00:00Z' });
     // Open exceptions: one 2 days old, one 10 days old. One invoice still waiting for goods.
     await invoice(knex, { poNumber: 'PO-4', number: 'INV-4', status: 'exception', matchStatus: 'exception', submittedAt: '2026-11-28T12:00:00Z', invoiceDate: '2026-11-28' });
@@ -116,12 +116,12 @@ describe('procure-to-pay KPIs', () => {
   });
 
   it('measures acknowledgement cycle time from issue to the first acknowledgement', async () => {
-    const { acknowledgementCycleTime } = await store.compute(NOW);
+    const { acknowledgementCycleTime } = await store.kpis(NOW);
     assert.deepEqual(acknowledgementCycleTime, { acknowledgedPurchaseOrders: 3, averageHours: 6, medianHours: 4 });
   });
 
   it('counts first-pass matches among decided invoices and any-time exceptions among all', async () => {
-    const { invoiceMatching } = await store.compute(NOW);
+    const { invoiceMatching } = await store.kpis(NOW);
     assert.deepEqual(invoiceMatching, {
       invoices: 6,
       decidedInvoices: 5,
@@ -133,12 +133,12 @@ describe('procure-to-pay KPIs', () => {
   });
 
   it('ages the open exceptions', async () => {
-    const { openExceptionsByAge } = await store.compute(NOW);
+    const { openExceptionsByAge } = await store.kpis(NOW);
     assert.deepEqual(openExceptionsByAge, { lessThan1Day: 0, from1To3Days: 1, from3To7Days: 0, moreThan7Days: 1, total: 2 });
   });
 
   it('averages days to pay over the first successful payment of each invoice, and sums discounts per currency', async () => {
-    const { daysToPay, discountsCaptured } = await store.compute(NOW);
+    const { daysToPay, discountsCaptured } = await store.kpis(NOW);
     // INV-1: 10 days, INV-2: 30 days (attempt 2; the failed attempt does not count), INV-3: 10 days.
     assert.deepEqual(daysToPay, { paidInvoices: 3, averageDays: 16.67 });
     assert.deepEqual(discountsCaptured, [
@@ -150,7 +150,7 @@ describe('procure-to-pay KPIs', () => {
 
 describe('ageing an exception that was re-matched and is still held', () => {
   let database: TestDatabase;
-  let store: KpiStore;
+  let store: KnexReadModel;
 
   before(async () => {
     ({ database, store } = await kpiDatabaseWithAcme());
@@ -159,21 +159,13 @@ describe('ageing an exception that was re-matched and is still held', () => {
     // INV-7 went into exception on 18 Nov (invoiced 10, 4 received). A second partial receipt on
     // 29 Nov re-matched it (invoiced 10, 8 received): still an exception, with new numbers.
     const id = await invoice(knex, { poNumber: 'PO-7', number: 'INV-7', status: 'exception', matchStatus: 'exception', submittedAt: '2026-11-18T12:00:00Z', invoiceDate: '2026-11-18' });
-    await knex('invoices').where({ id }).update({ matched_at: '2026-11-29T12:00:00Z', updated_at: '2026-11-29T12:00:00Z' });
-    const exceptionEvent = (eventId: string, at: string) =>
-      knex('outbox').insert({ id: eventId, type: 'invoice.exception', po_number: 'PO-7', occurred_at: at, payload: JSON.stringify({ invoiceNumber: 'INV-7' }) });
-    await exceptionEvent('evt-7a', '2026-11-18T12:00:00Z');
-    await exceptionEvent('evt-7b', '2026-11-29T12:00:00Z');
+    // The writer keeps the opening of the exception still open (the PO's exception record).
+    await knex('invoices').where({ id }).update({ matched_at: '2026-11-29T12:00:00Z', updated_at: '2026-11-29T12:00:00Z', had_exception: true, exception_opened_at: '2026-11-18T12:00:00Z' });
 
     // INV-8 was an exception on 1 Nov, then matched after a credit memo on 3 Nov, and fell into a
     // new exception on 27 Nov: the open exception is 3 days old, not 29.
     const id8 = await invoice(knex, { poNumber: 'PO-7', number: 'INV-8', status: 'exception', matchStatus: 'exception', submittedAt: '2026-11-01T12:00:00Z', invoiceDate: '2026-11-01' });
-    await knex('invoices').where({ id: id8 }).update({ matched_at: '2026-11-27T12:00:00Z', updated_at: '2026-11-27T12:00:00Z' });
-    await knex('outbox').insert([
-      { id: 'evt-8a', type: 'invoice.exception', po_number: 'PO-7', occurred_at: '2026-11-01T12:00:00Z', payload: JSON.stringify({ invoiceNumber: 'INV-8' }) },
-      { id: 'evt-8b', type: 'invoice.matched', po_number: 'PO-7', occurred_at: '2026-11-03T12:00:00Z', payload: JSON.stringify({ invoiceNumber: 'INV-8' }) },
-      { id: 'evt-8c', type: 'invoice.exception', po_number: 'PO-7', occurred_at: '2026-11-27T12:00:00Z', payload: JSON.stringify({ invoiceNumber: 'INV-8' }) },
-    ]);
+    await knex('invoices').where({ id: id8 }).update({ matched_at: '2026-11-27T12:00:00Z', updated_at: '2026-11-27T12:00:00Z', had_exception: true, exception_opened_at: '2026-11-27T12:00:00Z' });
   });
 
   after(async () => {
@@ -181,7 +173,7 @@ describe('ageing an exception that was re-matched and is still held', () => {
   });
 
   it('ages an exception from when it opened (12 days), not from its latest re-match (1 day)', async () => {
-    const { openExceptionsByAge } = await store.compute(NOW);
+    const { openExceptionsByAge } = await store.kpis(NOW);
     assert.deepEqual(openExceptionsByAge, { lessThan1Day: 0, from1To3Days: 0, from3To7Days: 1, moreThan7Days: 1, total: 2 });
   });
 });

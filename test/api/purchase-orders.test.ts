@@ -12,7 +12,7 @@ import winston from 'winston';
 import { toApiError } from '../../api/errors';
 import { openApiDocument } from '../../api/openapi';
 import { PurchaseOrderGateway } from '../../api/routes/purchase-orders';
-import { SUPPLIER_ID } from '../../temporal-config/search-attributes';
+import { SUPPLIER_ID } from '../../workflows/purchase-order/definitions';
 import { CreatePurchaseOrder } from '../../workflows/domain/schemas';
 import { WORKFLOW_TYPE, cancel, workflowId } from '../../workflows/purchase-order/definitions';
 import { loadConfig } from '../../temporal-config/env';

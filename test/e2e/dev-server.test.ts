@@ -9,7 +9,8 @@ import {
   startDevServer,
 } from '../../temporal-config/dev-server';
 import type { RunningDevServer } from '../../temporal-config/dev-server';
-import { ensureSearchAttributes, SEARCH_ATTRIBUTES } from '../../temporal-config/search-attributes';
+import { ensureSearchAttributes } from '../../temporal-config/search-attributes';
+import { SEARCH_ATTRIBUTES } from '../../workflows/purchase-order/definitions';
 
 const EXPECTED = {
   PoNumber: 'KEYWORD',

@@ -10,31 +10,14 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString, Worker, bundleWorkfl
 import type { Knex } from 'knex';
 import winston from 'winston';
 import { createActivities } from '../../activities';
-import type { Ports } from '../../activities/ports';
+import type { Ports, ReadModelPort } from '../../activities/ports';
+import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createPorts } from '../../activities/wiring';
 import { loadConfig } from '../../temporal-config/env';
 import { hashBody } from '../../api/canonical';
-import {
-  CreatePurchaseOrder,
-  SupplierInput,
-  type Acknowledgement,
-  type AdvanceShipNotice,
-  type CreditMemo,
-  type GoodsReceipt,
-  type Invoice,
-  type InvoiceResolution,
-  type PaymentStatusReport,
-} from '../../workflows/domain/schemas';
-import {
-  Acknowledgement as AcknowledgementSchema,
-  AdvanceShipNotice as AsnSchema,
-  CreditMemo as CreditMemoSchema,
-  GoodsReceipt as ReceiptSchema,
-  Invoice as InvoiceSchema,
-  InvoiceResolution as ResolutionSchema,
-  PaymentStatusReport as PaymentStatusSchema,
-} from '../../workflows/domain/schemas';
-import type { Actor, PoView } from '../../workflows/domain/state';
+import { CreatePurchaseOrder, SupplierInput, type Acknowledgement, type AdvanceShipNotice, type CreditMemo, type GoodsReceipt, type Invoice, type InvoiceResolution, type PaymentStatusReport } from '../../workflows/domain/schemas';
+import { Acknowledgement as AcknowledgementSchema, AdvanceShipNotice as AsnSchema, CreditMemo as CreditMemoSchema, GoodsReceipt as ReceiptSchema, Invoice as InvoiceSchema, InvoiceResolution as ResolutionSchema, PaymentStatusReport as PaymentStatusSchema } from '../../workflows/domain/schemas';
+import type { Actor, InvoiceOutcome, PoView } from '../../workflows/domain/state';
 import * as definitions from '../../workflows/purchase-order/definitions';
 import { createTestDatabase } from './database';
 import { createTimeSkippingEnv } from './temporal';
@@ -70,6 +53,8 @@ export interface Harness {
   client: Client;
   knex: Knex;
   ports: Ports;
+  /** The ERP's read model (balances, suppliers), as the API reads it. */
+  readModel: ReadModelPort;
   taskQueue: string;
   /** Runs `fn` while the harness's worker polls (it runs from creation until `close()`). */
   withWorker<T>(fn: () => Promise<T>): Promise<T>;
@@ -103,6 +88,7 @@ export async function createHarness(
     client: env.client,
     knex: database.knex,
     ports,
+    readModel: new KnexReadModel(database.knex),
     taskQueue,
     async withWorker(fn) {
       if (worker.getState() !== 'RUNNING') throw new Error(`The test worker is ${worker.getState()}`);
@@ -128,7 +114,7 @@ export class PurchaseOrderDriver {
   }
 
   static async supplier(harness: Harness, supplierId: string, input: Partial<SupplierInput> = {}): Promise<void> {
-    await harness.ports.erp.upsertSupplier(supplierId, SupplierInput.parse({ name: `${supplierId} Ltd`, currency: 'USD', ...input }));
+    await harness.readModel.upsertSupplier(supplierId, SupplierInput.parse({ name: `${supplierId} Ltd`, currency: 'USD', ...input }));
   }
 
   static async issue(harness: Harness, body: Record<string, unknown>, options?: definitions.WorkflowOptions): Promise<PurchaseOrderDriver> {
@@ -168,7 +154,7 @@ export class PurchaseOrderDriver {
     return this.handle.executeUpdate(definitions.postReceipt, { args: [this.command<GoodsReceipt>(ReceiptSchema, body, actors.warehouse)] });
   }
 
-  invoice(body: Record<string, unknown>): Promise<definitions.InvoiceOutcome> {
+  invoice(body: Record<string, unknown>): Promise<InvoiceOutcome> {
     return this.handle.executeUpdate(definitions.submitInvoice, { args: [this.command<Invoice>(InvoiceSchema, body, actors.supplier(this.supplierId))] });
   }
 

@@ -2,11 +2,11 @@
  * The people and the purchase order the domain's unit tests share: a buyer, supplier ACME, the
  * warehouse, an AP clerk, and a PO issued on 2 November 2026 with whatever lines a test needs.
  */
-import { initialState } from '../../workflows/domain/lifecycle';
+import { initialState } from '../../workflows/domain/lifecycle/apply';
 import { CreatePurchaseOrder } from '../../workflows/domain/schemas';
 import type { PaymentTerms, Tolerances } from '../../workflows/domain/schemas';
 import type { Actor, PoState } from '../../workflows/domain/state';
-import { resolveTolerances } from '../../workflows/domain/tolerances';
+import { resolveTolerances } from '../../workflows/domain/policy';
 
 export const buyer: Actor = { role: 'procurement', id: 'procurement#buyer' };
 export const supplier: Actor = { role: 'supplier', id: 'supplier:ACME', supplierId: 'ACME' };

@@ -1,18 +1,8 @@
 import assert from 'node:assert/strict';
 import { AT, finance, issuedPo, supplier, system, warehouse, type LineSpec } from './fixtures';
 import { describe, test } from 'node:test';
-import {
-  accountBalances,
-  assertBalanced,
-  creditMemoJournal,
-  invoicePostingJournal,
-  invoiceVoidJournal,
-  paymentJournal,
-  paymentReversalJournal,
-  poCloseJournal,
-  receiptJournal,
-} from '../../workflows/domain/ledger';
-import { apply } from '../../workflows/domain/lifecycle';
+import { accountBalances, assertBalanced, creditMemoJournal, invoicePostingJournal, invoiceVoidJournal, paymentJournal, paymentReversalJournal, poCloseJournal, receiptJournal } from '../../workflows/domain/ledger';
+import { apply } from '../../workflows/domain/lifecycle/apply';
 import { threeWayMatch } from '../../workflows/domain/matching';
 import { lineAmount, round2, sum } from '../../workflows/domain/money';
 import { planPayment } from '../../workflows/domain/payment-terms';

@@ -2,24 +2,9 @@ import assert from 'node:assert/strict';
 import { AT, buyer, finance, issuedPo, supplier, system, warehouse, type LineSpec } from './fixtures';
 import { describe, test } from 'node:test';
 import { DomainError } from '../../workflows/domain/errors';
-import {
-  apply,
-  deriveStatus,
-  heldInvoices,
-  isReadyToClose,
-  poTotal,
-  validateAcknowledgement,
-  validateAsn,
-  validateCancel,
-  validateChangeDecision,
-  validateChangeOrder,
-  validateCreditMemo,
-  validateInvoice,
-  validatePaymentStatus,
-  validateReceipt,
-  validateResolution,
-  view,
-} from '../../workflows/domain/lifecycle';
+import { apply } from '../../workflows/domain/lifecycle/apply';
+import { deriveStatus, heldInvoices, isReadyToClose, poTotal, view } from '../../workflows/domain/lifecycle/views';
+import { validateAcknowledgement, validateAsn, validateCancel, validateChangeDecision, validateChangeOrder, validateCreditMemo, validateInvoice, validatePaymentStatus, validateReceipt, validateResolution } from '../../workflows/domain/lifecycle/validate';
 import { threeWayMatch } from '../../workflows/domain/matching';
 import { lineAmount, round2, sum } from '../../workflows/domain/money';
 import { planPayment } from '../../workflows/domain/payment-terms';

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { AT, buyer, finance, issuedPo as issueFixture, supplier, warehouse, type LineSpec } from './fixtures';
 import { describe, test } from 'node:test';
-import { apply } from '../../workflows/domain/lifecycle';
+import { apply } from '../../workflows/domain/lifecycle/apply';
 import { threeWayMatch } from '../../workflows/domain/matching';
 import { lineAmount, round2, sum } from '../../workflows/domain/money';
 import { Invoice } from '../../workflows/domain/schemas';
 import type { Tolerances } from '../../workflows/domain/schemas';
 import type { MatchResult, PoEvent, PoState } from '../../workflows/domain/state';
-import { DEFAULT_TOLERANCES, resolveTolerances } from '../../workflows/domain/tolerances';
+import { DEFAULT_TOLERANCES, resolveTolerances } from '../../workflows/domain/policy';
 
 
 

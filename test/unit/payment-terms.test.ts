@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { addDays, planPayment } from '../../workflows/domain/payment-terms';
+import { addDays } from '../../workflows/domain/calendar';
+import { planPayment } from '../../workflows/domain/payment-terms';
 import type { PaymentTerms } from '../../workflows/domain/schemas';
-import { DEFAULT_PAYMENT_TERMS, resolvePaymentTerms, resolveSlas } from '../../workflows/domain/tolerances';
+import { DEFAULT_PAYMENT_TERMS, resolvePaymentTerms, resolveSlas } from '../../workflows/domain/policy';
 
 const TWO_TEN_NET_30: PaymentTerms = { netDays: 30, discountPercent: '2', discountDays: 10 };
 const invoice = (total: string, creditedTotal = '0.00') => ({ invoiceDate: '2026-11-02', total, creditedTotal });

@@ -10,35 +10,19 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import Decimal from 'decimal.js';
 import { DomainError } from '../../workflows/domain/errors';
-import {
-  accountBalances,
-  assertBalanced,
-  creditMemoJournal,
-  invoicePostingJournal,
-  invoiceVoidJournal,
-  paymentJournal,
-  paymentReversalJournal,
-  poCloseJournal,
-  receiptJournal,
-} from '../../workflows/domain/ledger';
-import {
-  apply,
-  heldInvoices,
-  isReadyToClose,
-  validateChangeOrder,
-  validateCreditMemo,
-  validateInvoice,
-  validatePaymentStatus,
-  validateReceipt,
-  validateResolution,
-} from '../../workflows/domain/lifecycle';
-import { committedQuantity, threeWayMatch } from '../../workflows/domain/matching';
+import { accountBalances, assertBalanced, creditMemoJournal, invoicePostingJournal, invoiceVoidJournal, paymentJournal, paymentReversalJournal, poCloseJournal, receiptJournal } from '../../workflows/domain/ledger';
+import { apply } from '../../workflows/domain/lifecycle/apply';
+import { heldInvoices, isReadyToClose } from '../../workflows/domain/lifecycle/views';
+import { validateChangeOrder, validateCreditMemo, validateInvoice, validatePaymentStatus, validateReceipt, validateResolution } from '../../workflows/domain/lifecycle/validate';
+import { committedQuantity } from '../../workflows/domain/lookups';
+import { threeWayMatch } from '../../workflows/domain/matching';
 import { dec, formatQuantity, lineAmount, round2, sum } from '../../workflows/domain/money';
-import { addDays, planPayment } from '../../workflows/domain/payment-terms';
+import { addDays } from '../../workflows/domain/calendar';
+import { planPayment } from '../../workflows/domain/payment-terms';
 import { Invoice } from '../../workflows/domain/schemas';
 import type { CreditMemo, GoodsReceipt, PaymentTerms } from '../../workflows/domain/schemas';
 import type { JournalEntry, PoEvent, PoState } from '../../workflows/domain/state';
-import { resolveTolerances } from '../../workflows/domain/tolerances';
+import { resolveTolerances } from '../../workflows/domain/policy';
 
 const START = Date.UTC(2026, 10, 2, 9, 0, 0);
 

@@ -10,7 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import Decimal from 'decimal.js';
 import * as definitions from '../../workflows/purchase-order/definitions';
 import { hashBody } from '../../api/canonical';
-import { addDays } from '../../workflows/domain/payment-terms';
+import { addDays } from '../../workflows/domain/calendar';
 import { actors, PurchaseOrderDriver, timeSkippingStack, today } from '../helpers/harness';
 
 const DAY = 86_400_000;
@@ -116,7 +116,7 @@ describe('purchase order branches', () => {
       assert.equal(paid.status, 'partially_received', 'the 2 rejected units are still owed');
       const closed = await order.handle.executeUpdate(definitions.changeOrder, { args: [buyerCommand({ lines: [{ lineNo: 1, action: 'cancel' as const }], reason: 'No replacement for the damaged units' })] });
       assert.equal(closed.status, 'closed', 'short-closing the rest closes the PO');
-      const ledger = await stack.harness.ports.erp.accountBalances('PO-CM');
+      const ledger = await stack.harness.readModel.accountBalances('PO-CM');
       for (const account of ['GRNI', 'AP']) assert.ok(new Decimal(ledger[account] ?? '0').isZero(), `${account} ${ledger[account]}`);
       assert.equal(new Decimal(ledger.INVENTORY ?? '0').toFixed(2), '80.00', 'only accepted goods reach inventory');
       const onHand = await stack.harness.knex('inventory_on_hand').where({ sku: 'WIDGET-1' }).first();
@@ -134,7 +134,7 @@ describe('purchase order branches', () => {
       const rejected = await order.resolve('INV-RJI', { action: 'reject', reason: 'Invoice in the wrong currency; please re-issue in USD' });
       assert.equal(rejected.invoices[0]!.status, 'rejected');
       assert.equal(rejected.exceptions[0]!.status, 'rejected');
-      const ledger = await stack.harness.ports.erp.accountBalances('PO-RJI');
+      const ledger = await stack.harness.readModel.accountBalances('PO-RJI');
       assert.ok(new Decimal(ledger.AP ?? '0').isZero());
       // Notifications run beside the command; give the activity a moment to land.
       await eventually(async () => {
@@ -175,7 +175,7 @@ describe('purchase order branches', () => {
       await order.resolve('INV-SVC-1', { action: 'reject', reason: 'Only 8 hours were ordered' });
       const fine = await order.invoice({ invoiceNumber: 'INV-SVC-2', invoiceDate: await today(stack.env), currency: 'USD', lines: [{ lineNo: 1, quantity: '8', unitPrice: '95.00' }], total: '760.00' });
       assert.equal(fine.match.status, 'matched');
-      const ledger = await stack.harness.ports.erp.accountBalances('PO-SVC');
+      const ledger = await stack.harness.readModel.accountBalances('PO-SVC');
       assert.equal(new Decimal(ledger.EXPENSE ?? '0').toFixed(2), '760.00', 'services are expensed, not put in inventory');
     });
   });

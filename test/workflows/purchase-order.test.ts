@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import Decimal from 'decimal.js';
-import { addDays } from '../../workflows/domain/payment-terms';
+import { addDays } from '../../workflows/domain/calendar';
 import { PurchaseOrderDriver, timeSkippingStack, today } from '../helpers/harness';
 
 const DAY = 86_400_000;
@@ -43,7 +43,7 @@ async function expectRefusal(promise: Promise<unknown>, code: string): Promise<A
 }
 
 async function balances(poNumber: string) {
-  return stack.harness.ports.erp.accountBalances(poNumber);
+  return stack.harness.readModel.accountBalances(poNumber);
 }
 
 function zeroOrAbsent(value: string | undefined): boolean {

@@ -1,5 +1,5 @@
 /**
- * Balanced double-entry journals for each business event (SPEC §4).
+ * Balanced double-entry journals for each business event (docs/accounting.md).
  *
  * GRNI (goods received not invoiced) must come back to exactly 0 when a PO closes, yet each
  * receipt and invoice rounds to cents. So GRNI is valued cumulatively per line: an event moves
@@ -14,7 +14,7 @@
  */
 import { add, dec, isZero, lineAmount, mul, neg, round2, roundCents, sub, sum } from './money';
 import type { CreditMemo, GoodsReceipt } from './schemas';
-import { creditMemosFor, documentLineQuantity, findInvoice, findLine, netInvoiceLineQuantity, sameDocumentNumber } from './matching';
+import { creditMemosFor, documentLineQuantity, findInvoice, findLine, netInvoiceLineQuantity, sameDocumentNumber } from './lookups';
 import type { Account, InvoiceState, JournalEntry, JournalLine, PoLine, PoState } from './state';
 import type Decimal from 'decimal.js';
 

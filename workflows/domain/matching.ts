@@ -1,76 +1,13 @@
 /**
- * Three-way match (SPEC §3): each invoice line against its PO line (agreed price) and the
+ * Three-way match (docs/domain.md, "Three-way match"): each invoice line against its PO line (agreed price) and the
  * cumulative accepted receipts; services two-way against the confirmed quantity; header checks
  * on currency and total. Every reason carries expected / actual / tolerance so an AP clerk can
  * redo the maths.
- *
- * Also home of the small read helpers over PoState that matching, the ledger and the lifecycle
- * share (which invoices count, what has been credited), so the three never disagree.
  */
-import { Dec, abs, add, cmp, dec, formatPrice, formatQuantity, isPositive, isZero, lineAmount, max, mul, sub, sum } from './money';
-import type { DocumentLine, Invoice } from './schemas';
-import { normaliseDocumentNumber } from './schemas';
-import type { CreditMemoRecord, InvoiceState, MatchLine, MatchReason, MatchResult, PoLine, PoState } from './state';
-
-// ---------------------------------------------------------------------------------------------
-// Shared read helpers
-// ---------------------------------------------------------------------------------------------
-
-/** Invoice numbers are compared the way duplicates are detected: case, spaces, separators ignored. */
-export function sameDocumentNumber(a: string, b: string): boolean {
-  return a === b || normaliseDocumentNumber(a) === normaliseDocumentNumber(b);
-}
-
-export function findInvoice(state: Pick<PoState, 'invoices'>, invoiceNumber: string): InvoiceState | undefined {
-  return (
-    state.invoices.find((invoice) => invoice.invoiceNumber === invoiceNumber) ??
-    state.invoices.find((invoice) => sameDocumentNumber(invoice.invoiceNumber, invoiceNumber))
-  );
-}
-
-export function findLine(state: Pick<PoState, 'lines'>, lineNo: number): PoLine | undefined {
-  return state.lines.find((line) => line.lineNo === lineNo);
-}
-
-/** Credit memos recorded against one invoice, in arrival order. */
-export function creditMemosFor(state: Pick<PoState, 'creditMemos'>, invoiceNumber: string): CreditMemoRecord[] {
-  return state.creditMemos.filter((memo) => sameDocumentNumber(memo.invoiceNumber, invoiceNumber));
-}
-
-/** Quantity of one line on a document (0 when the document does not carry the line). */
-export function documentLineQuantity(lines: readonly DocumentLine[], lineNo: number): string {
-  return formatQuantity(sum(lines.filter((line) => line.lineNo === lineNo).map((line) => line.quantity)));
-}
-
-/** An invoice's quantity on a line net of the given credit memos against it. */
-export function netInvoiceLineQuantity(
-  invoiceLines: readonly DocumentLine[],
-  memos: readonly Pick<CreditMemoRecord, 'lines'>[],
-  lineNo: number,
-): string {
-  const credited = sum(memos.map((memo) => documentLineQuantity(memo.lines, lineNo)));
-  return formatQuantity(sub(documentLineQuantity(invoiceLines, lineNo), credited));
-}
-
-/**
- * The quantity a supplier is held to on a line: what they confirmed, once the PO is acknowledged
- * and no change is pending; before that (or while a buyer change order awaits a new
- * acknowledgement, which resets confirmations) the ordered quantity.
- */
-export function committedQuantity(state: Pick<PoState, 'awaitingAcknowledgement' | 'pendingChanges'>, line: PoLine): string {
-  if (line.cancelled) return line.confirmedQuantity;
-  return state.awaitingAcknowledgement || state.pendingChanges ? line.quantity : line.confirmedQuantity;
-}
-
-/**
- * A cancelled line can still be invoiced when it was short-closed after goods arrived (its
- * confirmed quantity became what was received): those goods are owed for. A line cancelled
- * before anything was delivered is no longer on the PO for invoicing.
- */
-export function isInvoiceableLine(line: PoLine): boolean {
-  if (!line.cancelled) return true;
-  return line.kind === 'goods' ? isPositive(line.receivedQuantity) : isPositive(line.confirmedQuantity);
-}
+import { Dec, abs, add, cmp, dec, formatPrice, formatQuantity, isZero, lineAmount, max, mul, sub, sum } from './money';
+import { committedQuantity, documentLineQuantity, findLine, isInvoiceableLine, sameDocumentNumber } from './lookups';
+import type { Invoice } from './schemas';
+import type { MatchLine, MatchReason, MatchResult, PoState } from './state';
 
 // ---------------------------------------------------------------------------------------------
 // Three-way match
@@ -242,4 +179,36 @@ export function threeWayMatch({ state, invoice, invoiceNumber, at }: ThreeWayMat
 /** All reasons of a match, header first: what an exception carries. */
 export function allReasons(match: MatchResult): MatchReason[] {
   return [...match.reasons, ...match.lines.flatMap((line) => line.reasons)];
+}
+
+/**
+ * Whether a re-match changed anything a clerk would see: status and every reason, line by line.
+ * The time of the match does not count.
+ */
+export function sameMatch(a: Omit<MatchResult, 'matchedAt'>, b: Omit<MatchResult, 'matchedAt'>): boolean {
+  return (
+    a.status === b.status &&
+    sameReasons(a.reasons, b.reasons) &&
+    a.lines.length === b.lines.length &&
+    a.lines.every((line, index) => {
+      const other = b.lines[index]!;
+      return line.lineNo === other.lineNo && line.status === other.status && sameReasons(line.reasons, other.reasons);
+    })
+  );
+}
+
+function sameReasons(a: readonly MatchReason[], b: readonly MatchReason[]): boolean {
+  return (
+    a.length === b.length &&
+    a.every((reason, index) => {
+      const other = b[index]!;
+      return (
+        reason.code === other.code &&
+        reason.message === other.message &&
+        reason.expected === other.expected &&
+        reason.actual === other.actual &&
+        reason.tolerance === other.tolerance
+      );
+    })
+  );
 }

@@ -1,32 +1,13 @@
 /**
- * When and how much to pay an approved invoice (SPEC §4 payment terms).
+ * When and how much to pay an approved invoice (docs/domain.md, "Payment terms").
  *
  * Pure calendar arithmetic in UTC on the invoice's calendar date: a due date is a date on the
  * supplier's paper, not an instant, so no time zone of the machine running this may shift it.
  */
+import { addDays, dateToUtcMs, endOfDateMs, instantToMs } from './calendar';
 import { cmp, div, isPositive, mul, round2, roundCents, sub } from './money';
 import type { PaymentTerms } from './schemas';
 import type { InvoiceState, PaymentPlan } from './state';
-
-const DAY_MS = 86_400_000;
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-function dateToUtcMs(date: string): number {
-  const match = DATE_PATTERN.exec(date);
-  if (!match) throw new Error(`expected a calendar date YYYY-MM-DD, got "${date}"`);
-  return Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-}
-
-function instantToMs(instant: string): number {
-  const ms = Date.parse(instant);
-  if (Number.isNaN(ms)) throw new Error(`expected an ISO 8601 instant, got "${instant}"`);
-  return ms;
-}
-
-/** Calendar date + n days, "2026-01-31" + 1 → "2026-02-01" (leap years included). */
-export function addDays(date: string, days: number): string {
-  return new Date(dateToUtcMs(date) + days * DAY_MS).toISOString().slice(0, 10);
-}
 
 /** Midnight UTC at the start of a calendar date, as an ISO instant. */
 function startOfDay(date: string): string {
@@ -110,5 +91,5 @@ export function replanAmounts(
 
 /** Is an instant on or before the end (UTC) of the discount date? */
 export function isWithinDiscountWindow(discountDate: string, instant: string): boolean {
-  return instantToMs(instant) < dateToUtcMs(discountDate) + DAY_MS;
+  return instantToMs(instant) < endOfDateMs(discountDate);
 }

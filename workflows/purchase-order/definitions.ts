@@ -1,9 +1,10 @@
 /**
- * The Temporal contract of a purchase order (SPEC §6). Operators and other tools rely on these
- * string names: never rename one that running workflows use.
+ * The Temporal contract of a purchase order (docs/architecture.md, "Temporal contract").
+ * Operators and other tools rely on these string names: never rename one that running workflows use.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Command } from '../domain/business-events';
 import type {
   Acknowledgement,
   AdvanceShipNotice,
@@ -17,7 +18,7 @@ import type {
   InvoiceResolution,
   PaymentStatusReport,
 } from '../domain/schemas';
-import type { Actor, InvoiceState, MatchResult, PoState, PoView } from '../domain/state';
+import type { Actor, InvoiceOutcome, PoState, PoView } from '../domain/state';
 
 export const TASK_QUEUE = 'procure-to-pay';
 export const WORKFLOW_TYPE = 'purchaseOrderWorkflow';
@@ -36,18 +37,8 @@ export interface WorkflowOptions {
   historyThreshold?: number;
 }
 
-/** Every command carries who sent it and, where the body has one, the hash of its canonical JSON. */
-export interface Command<T> {
-  actor: Actor;
-  body: T;
-  bodyHash: string;
-}
-
-export interface InvoiceOutcome {
-  invoiceNumber: string;
-  status: InvoiceState['status'];
-  match: MatchResult;
-}
+/** A command on one invoice of the PO (finance's decisions). */
+export type InvoiceCommand<T> = Command<T> & { invoiceNumber: string };
 
 // Updates: validated commands the API must acknowledge. Update id = idempotency key.
 export const confirmIssued = defineUpdate<PoView, [{ requestHash: string }]>('confirmIssued');
@@ -59,21 +50,19 @@ export const submitAsn = defineUpdate<PoView, [Command<AdvanceShipNotice>]>('sub
 export const postReceipt = defineUpdate<PoView, [Command<GoodsReceipt>]>('postReceipt');
 export const submitInvoice = defineUpdate<InvoiceOutcome, [Command<Invoice>]>('submitInvoice');
 export const submitCreditMemo = defineUpdate<PoView, [Command<CreditMemo>]>('submitCreditMemo');
-export const resolveInvoice = defineUpdate<PoView, [Command<InvoiceResolution> & { invoiceNumber: string }]>('resolveInvoice');
-export const reportPaymentStatus = defineUpdate<PoView, [Command<PaymentStatusReport> & { invoiceNumber: string }]>(
-  'reportPaymentStatus',
-);
+export const resolveInvoice = defineUpdate<PoView, [InvoiceCommand<InvoiceResolution>]>('resolveInvoice');
+export const reportPaymentStatus = defineUpdate<PoView, [InvoiceCommand<PaymentStatusReport>]>('reportPaymentStatus');
 
-// Query: the full state of SPEC §7.
+// Query: the full state of the PO.
 export const status = defineQuery<PoView>('status');
 
 // Signal: a pure event with no answer owed (operators nudging a re-match, e.g. after master-data fixes).
 export const rematchHeldInvoices = defineSignal<[{ actor: Actor }]>('rematchHeldInvoices');
 
-// Search attributes (SPEC §6), kept current by the workflow for the Web UI and `temporal workflow list`.
+// Search attributes, kept current by the workflow for the Web UI and `temporal workflow list`.
 export const PO_NUMBER = defineSearchAttributeKey('PoNumber', SearchAttributeType.KEYWORD);
 export const SUPPLIER_ID = defineSearchAttributeKey('SupplierId', SearchAttributeType.KEYWORD);
 export const PO_STATUS = defineSearchAttributeKey('PoStatus', SearchAttributeType.KEYWORD);
 export const HAS_OPEN_EXCEPTION = defineSearchAttributeKey('HasOpenException', SearchAttributeType.BOOL);
 export const PO_TOTAL = defineSearchAttributeKey('PoTotal', SearchAttributeType.DOUBLE);
-export const SEARCH_ATTRIBUTE_KEYS = [PO_NUMBER, SUPPLIER_ID, PO_STATUS, HAS_OPEN_EXCEPTION, PO_TOTAL] as const;
+export const SEARCH_ATTRIBUTES = [PO_NUMBER, SUPPLIER_ID, PO_STATUS, HAS_OPEN_EXCEPTION, PO_TOTAL] as const;

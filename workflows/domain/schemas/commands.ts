@@ -1,118 +1,35 @@
 /**
- * The wire contract of P2P Orchestrator (SPEC §7), shared by the HTTP API, the workflow's Update
- * validators and the OpenAPI document. A body the API accepts is a body the workflow accepts.
- *
- * Pure: zod only. No I/O, no Node built-ins, no @temporalio imports (this file is bundled into
- * the workflow sandbox).
+ * The commands of the wire contract: what procurement, suppliers, the warehouse and finance send.
+ * The HTTP API parses every body with these schemas, and the OpenAPI document is generated from
+ * them. Rules that need the PO's state (open quantities, duplicates) live in
+ * `workflows/domain/lifecycle/validate.ts`, not here.
  */
 import { z } from 'zod';
-
-// ---------------------------------------------------------------------------------------------
-// Scalars
-// ---------------------------------------------------------------------------------------------
-
-const DECIMAL_PATTERN = /^\d{1,14}(\.\d{1,4})?$/;
-
-/** A non-negative amount of money as a decimal string, at most 4 decimals: "12.5000". */
-export const Money = z
-  .string()
-  .regex(DECIMAL_PATTERN, 'must be a decimal string with at most 14 integer digits and 4 decimals, e.g. "12.50"')
-  .meta({ description: 'Amount as a decimal string (never a JSON number).', example: '12.50' });
-
-/**
- * A quantity: a decimal string or a JSON number (integers are common on the wire), normalised to
- * a decimal string so arithmetic downstream stays exact.
- */
-export const Quantity = z
-  .union([
-    z.string().regex(DECIMAL_PATTERN, 'must be a decimal with at most 4 decimals'),
-    z
-      .number()
-      .nonnegative()
-      .refine((n) => Number.isFinite(n) && DECIMAL_PATTERN.test(String(n)), 'must have at most 4 decimals'),
-  ])
-  .transform((q) => String(q))
-  .meta({ description: 'Quantity as a decimal string or number (max 4 decimals).', example: '10' });
-
-/** A strictly positive quantity. */
-export const PositiveQuantity = Quantity.refine((q) => /[1-9]/.test(q), 'must be greater than 0');
-
-/** A percentage or ratio as a decimal string, e.g. "0.02" for 2 %. */
-export const Ratio = z
-  .string()
-  .regex(/^\d{1,3}(\.\d{1,6})?$/, 'must be a decimal string like "0.02"')
-  .meta({ description: 'Ratio as a decimal string ("0.02" = 2 %).', example: '0.02' });
-
-/** A percent as a decimal string, e.g. "2" for 2 % (payment-terms discount). */
-export const Percent = z
-  .string()
-  .regex(/^\d{1,2}(\.\d{1,4})?$/, 'must be a percent as a decimal string like "2" or "1.5"')
-  .meta({ description: 'Percent as a decimal string ("2" = 2 %).', example: '2' });
-
-export const CurrencyCode = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "USD"')
-  .meta({ description: 'ISO 4217 currency code.', example: 'USD' });
-
-/**
- * A calendar date. A regex and a calendar check rather than `z.iso.date()`, which fails inside
- * the Temporal workflow sandbox.
- */
-export const IsoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine(isCalendarDate, 'must be a real calendar date')
-  .meta({ description: 'Calendar date, YYYY-MM-DD.', example: '2026-12-01', format: 'date' });
-
-function isCalendarDate(date: string): boolean {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const parsed = new Date(Date.UTC(year, month - 1, day));
-  return parsed.getUTCFullYear() === year && parsed.getUTCMonth() === month - 1 && parsed.getUTCDate() === day;
-}
-export const IsoDateTime = z.iso
-  .datetime({ offset: true })
-  .meta({ description: 'Instant, ISO 8601 with offset.', example: '2026-12-01T09:30:00Z' });
-
-/** Business document numbers: what suppliers, WMSs and buyers type. */
-export const DocumentNumber = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._\/-]*$/, 'letters, digits, space, and . _ / - only');
-
-export const PoNumber = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, and . _ - only')
-  .meta({ description: 'Purchase order number, unique per tenant.', example: 'PO-10001' });
-
-export const SupplierId = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, and . _ - only')
-  .meta({ description: 'Supplier identifier.', example: 'ACME' });
-
-export const LineNo = z.number().int().positive().max(99999).meta({ example: 1 });
-
-const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
-const DURATION_UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-
-/** A duration such as "48h", "2d", "30m": the one grammar config, supplier SLAs and timers share. */
-export const DurationString = z
-  .string()
-  .regex(DURATION_PATTERN, 'must be a duration like "48h", "2d" or "30m"')
-  .refine((d) => DURATION_PATTERN.test(d) && durationToMs(d) > 0, 'must be longer than 0');
-
-export function durationToMs(duration: string): number {
-  const match = DURATION_PATTERN.exec(duration);
-  if (!match) throw new Error(`"${duration}" is not a duration like "48h", "2d" or "30m"`);
-  return Math.round(Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS]);
-}
-
-const FreeText = z.string().trim().min(1).max(2000);
+import { hasUniqueLineNos as uniqueLineNos } from '../lookups';
+import {
+  AcknowledgementLineStatus,
+  AcknowledgementType,
+  ChangeAction,
+  Decision,
+  LineKind,
+  ReportedPaymentStatus,
+} from './enums';
+import {
+  CurrencyCode,
+  DocumentNumber,
+  DurationString,
+  FreeText,
+  IsoDate,
+  IsoDateTime,
+  LineNo,
+  Money,
+  Percent,
+  PoNumber,
+  PositiveQuantity,
+  Quantity,
+  Ratio,
+  SupplierId,
+} from './scalars';
 
 // ---------------------------------------------------------------------------------------------
 // Suppliers
@@ -172,26 +89,9 @@ export const SupplierInput = z
   .meta({ id: 'SupplierInput' });
 export type SupplierInput = z.infer<typeof SupplierInput>;
 
-export interface Supplier {
-  supplierId: string;
-  name: string;
-  currency: string;
-  paymentTerms: PaymentTerms;
-  tolerances: Tolerances;
-  slas: SupplierSlas;
-  webhookUrl: string | null;
-  /** The secret itself is never returned; only whether one is set. */
-  hasWebhookSecret: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Purchase orders
 // ---------------------------------------------------------------------------------------------
-
-export const LineKind = z.enum(['goods', 'service']);
-export type LineKind = z.infer<typeof LineKind>;
 
 export const PurchaseOrderLineInput = z
   .object({
@@ -206,10 +106,6 @@ export const PurchaseOrderLineInput = z
   })
   .strict();
 export type PurchaseOrderLineInput = z.infer<typeof PurchaseOrderLineInput>;
-
-function uniqueLineNos(lines: { lineNo: number }[]): boolean {
-  return new Set(lines.map((l) => l.lineNo)).size === lines.length;
-}
 
 export const CreatePurchaseOrder = z
   .object({
@@ -227,7 +123,7 @@ export type CreatePurchaseOrder = z.infer<typeof CreatePurchaseOrder>;
 export const AcknowledgementLine = z
   .object({
     lineNo: LineNo,
-    status: z.enum(['accepted', 'changed', 'rejected', 'backordered']),
+    status: AcknowledgementLineStatus,
     quantity: Quantity.optional(),
     unitPrice: Money.optional(),
     promisedDate: IsoDate.optional(),
@@ -237,7 +133,7 @@ export type AcknowledgementLine = z.infer<typeof AcknowledgementLine>;
 
 export const Acknowledgement = z
   .object({
-    type: z.enum(['accept', 'reject', 'accept_with_changes']),
+    type: AcknowledgementType,
     reason: FreeText.optional(),
     lines: z.array(AcknowledgementLine).max(500).refine(uniqueLineNos, 'lineNo must be unique').optional(),
   })
@@ -251,7 +147,7 @@ export const Acknowledgement = z
 export type Acknowledgement = z.infer<typeof Acknowledgement>;
 
 export const ChangeDecision = z
-  .object({ decision: z.enum(['approve', 'reject']), reason: FreeText.optional() })
+  .object({ decision: Decision, reason: FreeText.optional() })
   .strict()
   .meta({ id: 'ChangeDecision' });
 export type ChangeDecision = z.infer<typeof ChangeDecision>;
@@ -264,7 +160,7 @@ export type ChangeDecision = z.infer<typeof ChangeDecision>;
 export const ChangeOrderLine = z
   .object({
     lineNo: LineNo,
-    action: z.enum(['add', 'change', 'cancel']).default('change'),
+    action: ChangeAction.default('change'),
     sku: z.string().trim().min(1).max(64).optional(),
     description: z.string().max(500).optional(),
     kind: LineKind.optional(),
@@ -368,18 +264,13 @@ export const CreditMemo = z
 export type CreditMemo = z.infer<typeof CreditMemo>;
 
 export const InvoiceResolution = z
-  .object({ action: z.enum(['approve', 'reject']), reason: FreeText })
+  .object({ action: Decision, reason: FreeText })
   .strict()
   .meta({ id: 'InvoiceResolution' });
 export type InvoiceResolution = z.infer<typeof InvoiceResolution>;
 
 export const PaymentStatusReport = z
-  .object({ status: z.enum(['sent', 'cleared', 'failed']), reference: z.string().trim().max(200).optional() })
+  .object({ status: ReportedPaymentStatus, reference: z.string().trim().max(200).optional() })
   .strict()
   .meta({ id: 'PaymentStatusReport' });
 export type PaymentStatusReport = z.infer<typeof PaymentStatusReport>;
-
-/** Normalised invoice number for duplicate detection: case, spaces and separators ignored. */
-export function normaliseDocumentNumber(documentNumber: string): string {
-  return documentNumber.toUpperCase().replace(/[\s._\/-]+/g, '');
-}

@@ -1,0 +1,44 @@
+/**
+ * Row mapping shared by the ERP's write side and its read model.
+ */
+import type { PaymentTerms, SupplierSlas, Tolerances } from '../../workflows/domain/schemas';
+import { DEFAULT_PAYMENT_TERMS } from '../../workflows/domain/policy';
+import type { Supplier } from '../../workflows/domain/state';
+import type { SupplierRecord } from '../ports';
+
+export const iso = (value: Date | string): string => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
+/** pg's array serialisation would turn a JS array into a PostgreSQL array; jsonb wants JSON text. */
+export const json = (value: unknown): string => JSON.stringify(value ?? null);
+
+export interface SupplierRow {
+  supplier_id: string;
+  name: string;
+  currency: string;
+  payment_terms: PaymentTerms | null;
+  tolerances: Tolerances;
+  slas: SupplierSlas;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export function toSupplierRecord(row: SupplierRow): SupplierRecord {
+  return {
+    supplierId: row.supplier_id,
+    name: row.name,
+    currency: row.currency,
+    paymentTerms: row.payment_terms ?? { ...DEFAULT_PAYMENT_TERMS },
+    tolerances: row.tolerances,
+    slas: row.slas,
+    webhookUrl: row.webhook_url,
+    hasWebhookSecret: row.webhook_secret !== null,
+    webhookSecret: row.webhook_secret,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export function withoutSecret({ webhookSecret: _secret, ...supplier }: SupplierRecord): Supplier {
+  return supplier;
+}

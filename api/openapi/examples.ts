@@ -1,0 +1,102 @@
+/** Examples shown in the OpenAPI document; a test checks each against its schema. */
+
+export const exampleSupplierInput = {
+  name: 'Acme Industrial Supply',
+  currency: 'USD',
+  paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 },
+  tolerances: { priceVariancePct: '0.02' },
+  webhookUrl: 'https://portal.acme.example/p2p-webhooks',
+};
+export const exampleSupplier = {
+  supplierId: 'ACME',
+  ...exampleSupplierInput,
+  slas: {},
+  hasWebhookSecret: false,
+  createdAt: '2026-11-27T09:00:00.000Z',
+  updatedAt: '2026-11-27T09:00:00.000Z',
+};
+export const exampleCreatePurchaseOrder = {
+  poNumber: 'PO-10001',
+  supplierId: 'ACME',
+  currency: 'USD',
+  buyer: 'jane.buyer@distributor.example',
+  lines: [{ lineNo: 1, sku: 'BOLT-M8', description: 'Hex bolt M8x40', quantity: '100', unitPrice: '0.45', requestedDate: '2026-12-10' }],
+};
+export const matchedExample = {
+  status: 'matched',
+  reasons: [],
+  lines: [{ lineNo: 1, status: 'matched', reasons: [] }],
+  matchedAt: '2026-12-11T10:00:00.000Z',
+};
+export const examplePurchaseOrder = {
+  poNumber: 'PO-10001',
+  supplierId: 'ACME',
+  currency: 'USD',
+  buyer: 'jane.buyer@distributor.example',
+  status: 'acknowledged',
+  total: '45.00',
+  hasOpenException: false,
+  requestHash: '5d41402abc4b2a76b9719d911017c592ae0f1b0c3e4f5a6b7c8d9e0f1a2b3c4d',
+  createdAt: '2026-11-27T09:30:00.000Z',
+  policy: {
+    paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 },
+    tolerances: { qtyOverPct: '0', priceVariancePct: '0.02', priceVarianceAbs: '0.00', totalVarianceAbs: '0.05' },
+    slas: { ackSla: '48h', ackReminder: '24h', lateDeliveryGrace: '1d', exceptionSla: '72h' },
+    captureDiscounts: true,
+  },
+  lines: [
+    {
+      lineNo: 1,
+      sku: 'BOLT-M8',
+      kind: 'goods',
+      uom: 'EA',
+      quantity: '100',
+      confirmedQuantity: '100',
+      shippedQuantity: '0',
+      receivedQuantity: '0',
+      rejectedQuantity: '0',
+      invoicedQuantity: '0',
+      paidQuantity: '0',
+      unitPrice: '0.45',
+      agreedUnitPrice: '0.45',
+      requestedDate: '2026-12-10',
+      promisedDate: '2026-12-09',
+      acknowledgementStatus: 'accepted',
+      cancelled: false,
+    },
+  ],
+  awaitingAcknowledgement: false,
+  acknowledgement: { type: 'accept', at: '2026-11-27T11:00:00.000Z', by: { role: 'supplier', id: 'supplier#a1b2c3', supplierId: 'ACME' } },
+  pendingChanges: null,
+  asns: [],
+  receipts: [],
+  invoices: [],
+  creditMemos: [],
+  exceptions: [],
+  changeOrders: [],
+  timeline: [
+    { at: '2026-11-27T09:30:00.000Z', type: 'po.issued', actor: 'procurement#3f2a9c' },
+    { at: '2026-11-27T11:00:00.000Z', type: 'po.acknowledged', actor: 'supplier#a1b2c3' },
+  ],
+  cancelled: null,
+  closedAt: null,
+  reminders: {},
+};
+export const exampleInvoice = {
+  invoiceNumber: 'INV-2026-0042',
+  invoiceDate: '2026-12-11',
+  currency: 'USD',
+  lines: [{ lineNo: 1, quantity: '100', unitPrice: '0.45' }],
+  freight: '5.00',
+  tax: '0.00',
+  total: '50.00',
+};
+
+export const exampleKpis = {
+  generatedAt: '2026-11-27T12:00:00.000Z',
+  acknowledgementCycleTime: { acknowledgedPurchaseOrders: 42, averageHours: 7.5, medianHours: 4.25 },
+  invoiceMatching: { invoices: 40, decidedInvoices: 38, firstPassMatched: 33, firstPassMatchRate: 0.8684, invoicesWithException: 5, exceptionRate: 0.125 },
+  openExceptionsByAge: { lessThan1Day: 1, from1To3Days: 1, from3To7Days: 0, moreThan7Days: 0, total: 2 },
+  daysToPay: { paidInvoices: 30, averageDays: 12.4 },
+  discountsCaptured: [{ currency: 'USD', amount: '1234.50', payments: 12 }],
+};

@@ -1,0 +1,49 @@
+/**
+ * How the workflow calls its activities: timeouts and retry policies per kind of partner, and the
+ * one translation of refusals into the failures an Update reports (the API maps `kind` to 409/422/404).
+ */
+import { ActivityFailure, ApplicationFailure, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import type { PurchaseOrderActivities } from './activity-contract';
+import { DomainError } from '../domain/errors';
+
+/** Refusals no retry can change: they fail the command that caused them. */
+export const NON_RETRYABLE = ['DUPLICATE_INVOICE', 'UNKNOWN_SUPPLIER', 'UNBALANCED_JOURNAL'];
+
+/** The ERP: one transaction per business event, retried until the database answers. */
+export const erp = proxyActivities<PurchaseOrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Reading the supplier's terms is a quick read: a local activity keeps it out of the history's round trips. */
+export const reads = proxyLocalActivities<PurchaseOrderActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/**
+ * Accounts payable: idempotent per invoice and payment attempt, so retried until AP answers; an
+ * outage delays payment, it never loses or fails a PO. AP's own refusals are non-retryable.
+ */
+export const payables = proxyActivities<PurchaseOrderActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE, 'AP_REJECTED', 'PAYMENT_KEY_REUSED'] },
+});
+
+/** Supplier notifications: retried for hours, then given up and logged; commands never wait for them. */
+export const partners = proxyActivities<PurchaseOrderActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 50 },
+});
+
+/** What an Update reports for a refusal: a domain rule, or a non-retryable refusal from an activity. */
+export function toFailure(err: unknown): unknown {
+  if (err instanceof DomainError) {
+    return ApplicationFailure.nonRetryable(err.message, err.code, { kind: err.kind });
+  }
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type && NON_RETRYABLE.includes(err.cause.type)) {
+    const details = err.cause.details?.[0] ?? { kind: err.cause.type === 'DUPLICATE_INVOICE' ? 'conflict' : 'unprocessable' };
+    return ApplicationFailure.nonRetryable(err.cause.message, err.cause.type, details);
+  }
+  return err;
+}

@@ -1,0 +1,75 @@
+/**
+ * The activities a purchase order workflow calls, as the workflow sees them: their inputs and
+ * results. The workflow owns this contract (it imports nothing from activities/); `activities/`
+ * implements it with the adapters behind its ports.
+ */
+import type { PaymentTerms } from '../domain/schemas';
+import type { Actor, DocumentRef, InventoryMovement, InvoiceState, JournalEntry, PoPolicy, PoView, SupplierNotificationType } from '../domain/state';
+
+/**
+ * One business event, written in ONE transaction: the documents, the journal, inventory, the
+ * PO read model and the outbox row. `idempotencyKey` is unique in the ERP: a retried activity
+ * whose first attempt committed changes nothing and reports `applied: false`.
+ */
+export interface BusinessEventRecord {
+  /** `${workflowId}/${eventType}/${documentKey}/${eventNumber}`: derived from the workflow and the business document. */
+  idempotencyKey: string;
+  /** Outbox event id (unique); the workflow derives it deterministically (uuid4 from the workflow's PRNG). */
+  eventId: string;
+  workflowId: string;
+  poNumber: string;
+  supplierId: string;
+  /** Outbox type: po.issued, po.acknowledged, asn.received, goods.received, invoice.matched, payment.sent, po.closed … */
+  type: string;
+  at: string;
+  actor: Actor;
+  /** The outbox payload, `{ version: 1, … }`. */
+  payload: Record<string, unknown>;
+  /** The PO as it is after this event: the ERP persists documents from it and refreshes the read model. */
+  po: PoView;
+  /** The business document this event is about, for the ERP's document tables. */
+  document?: DocumentRef;
+  journal?: JournalEntry;
+  inventory?: InventoryMovement[];
+}
+
+/** Outbound notification to a supplier's portal or EDI gateway. */
+export interface SupplierNotification {
+  /** Unique id; receivers deduplicate on it (sent as the `webhook-id` header). */
+  id: string;
+  supplierId: string;
+  poNumber: string;
+  type: SupplierNotificationType;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+export interface PaymentExecution {
+  /** Unique per invoice and attempt; the AP tool must not pay twice for the same key. */
+  idempotencyKey: string;
+  poNumber: string;
+  supplierId: string;
+  invoiceNumber: string;
+  currency: string;
+  amount: string;
+  discount: string;
+  attempt: number;
+}
+
+/**
+ * Placeholder the workflow puts where the payment id goes in a payment's record; the `payInvoice`
+ * activity replaces it with the id AP returned before it records the event.
+ */
+export const PAYMENT_ID_FROM_AP = '<payment-id-from-ap>';
+
+export interface PurchaseOrderActivities {
+  /** Resolved once at issue time; the PO keeps it, so later supplier edits don't change open POs. */
+  loadSupplierPolicy(input: { supplierId: string; poPaymentTerms?: PaymentTerms }): Promise<PoPolicy>;
+  /** One business event in one ERP transaction; idempotent on its key. */
+  recordBusinessEvent(record: BusinessEventRecord): Promise<{ applied: boolean }>;
+  notifySupplier(notification: SupplierNotification): Promise<{ delivered: boolean }>;
+  /** Registers an approved invoice with AP, then records its posting and payment date. */
+  postApprovedInvoice(input: { invoice: InvoiceState & { poNumber: string; supplierId: string }; record: BusinessEventRecord }): Promise<{ apReference: string; applied: boolean }>;
+  /** Executes a due payment through AP (never twice for a key), then records it with AP's payment id. */
+  payInvoice(input: { payment: PaymentExecution; record: BusinessEventRecord }): Promise<{ paymentId: string }>;
+}
