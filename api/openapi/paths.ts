@@ -1,27 +1,7 @@
 /** Every operation of the HTTP API, with its roles, parameters, bodies, answers and examples. */
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import {
-  Acknowledgement,
-  AdvanceShipNotice,
-  CancelPurchaseOrder,
-  ChangeDecision,
-  ChangeOrder,
-  CreatePurchaseOrder,
-  CreditMemo,
-  GoodsReceipt,
-  InvoiceOutcome,
-  Invoice,
-  InvoiceResolution,
-  Kpis,
-  PaymentStatusReport,
-  PoNumber,
-  PurchaseOrderCreated,
-  PurchaseOrderView,
-  Supplier,
-  SupplierId,
-  SupplierInput,
-} from '../../workflows/domain/schemas';
+import * as wire from '../../workflows/domain/schemas';
 import { PurchaseOrderListQuery } from '../routes/purchase-orders';
 import { AUTHENTICATED, HealthSchema, IdempotencyKeyHeader, PurchaseOrderPageSchema, ReadinessSchema, command, json, problems } from './components';
 import {
@@ -35,7 +15,7 @@ import {
 } from './examples';
 
 export function paths(): ZodOpenApiPathsObject {
-  const poPath = z.object({ poNumber: PoNumber });
+  const poPath = z.object({ poNumber: wire.PoNumber });
   return {
     '/v1/suppliers/{supplierId}': {
       put: {
@@ -43,17 +23,17 @@ export function paths(): ZodOpenApiPathsObject {
         tags: ['Suppliers'],
         summary: 'Create or update a supplier',
         description: 'Roles: procurement.',
-        requestParams: { path: z.object({ supplierId: SupplierId }), header: z.object({ 'Idempotency-Key': IdempotencyKeyHeader }) },
-        requestBody: { required: true, content: json(SupplierInput, exampleSupplierInput) },
-        responses: { '200': { description: 'The supplier as stored.', content: json(Supplier, exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 409, 413, 415, 422) },
+        requestParams: { path: z.object({ supplierId: wire.SupplierId }), header: z.object({ 'Idempotency-Key': IdempotencyKeyHeader }) },
+        requestBody: { required: true, content: json(wire.SupplierInput, exampleSupplierInput) },
+        responses: { '200': { description: 'The supplier as stored.', content: json(wire.Supplier, exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 409, 413, 415, 422) },
       },
       get: {
         operationId: 'getSupplier',
         tags: ['Suppliers'],
         summary: 'Read a supplier',
         description: 'Roles: procurement, finance, operator, and that supplier.',
-        requestParams: { path: z.object({ supplierId: SupplierId }) },
-        responses: { '200': { description: 'The supplier.', content: json(Supplier, exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 404) },
+        requestParams: { path: z.object({ supplierId: wire.SupplierId }) },
+        responses: { '200': { description: 'The supplier.', content: json(wire.Supplier, exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 404) },
       },
     },
     '/v1/purchase-orders': {
@@ -64,15 +44,15 @@ export function paths(): ZodOpenApiPathsObject {
         description:
           'Roles: procurement. Starts the PO workflow. The same body again answers 200 with the same result; another body under the same poNumber is 409; an unknown supplier is 422.',
         requestParams: { header: z.object({ 'Idempotency-Key': IdempotencyKeyHeader }) },
-        requestBody: { required: true, content: json(CreatePurchaseOrder, exampleCreatePurchaseOrder) },
+        requestBody: { required: true, content: json(wire.CreatePurchaseOrder, exampleCreatePurchaseOrder) },
         responses: {
           '201': {
             description: 'Issued.',
-            content: json(PurchaseOrderCreated, { poNumber: 'PO-10001', workflowId: 'purchase-order:PO-10001', status: 'issued' }),
+            content: json(wire.PurchaseOrderCreated, { poNumber: 'PO-10001', workflowId: 'purchase-order:PO-10001', status: 'issued' }),
           },
           '200': {
             description: 'Already issued with this same body.',
-            content: json(PurchaseOrderCreated, { poNumber: 'PO-10001', workflowId: 'purchase-order:PO-10001', status: 'acknowledged' }),
+            content: json(wire.PurchaseOrderCreated, { poNumber: 'PO-10001', workflowId: 'purchase-order:PO-10001', status: 'acknowledged' }),
           },
           ...problems(400, ...AUTHENTICATED, 409, 413, 415, 422),
         },
@@ -114,7 +94,7 @@ export function paths(): ZodOpenApiPathsObject {
         summary: 'Full state of a purchase order',
         description: 'Roles: all (a supplier: its own POs only; others are 404).',
         requestParams: { path: poPath },
-        responses: { '200': { description: 'The PO.', content: json(PurchaseOrderView, examplePurchaseOrder) }, ...problems(400, ...AUTHENTICATED, 404, 409) },
+        responses: { '200': { description: 'The PO.', content: json(wire.PurchaseOrderView, examplePurchaseOrder) }, ...problems(400, ...AUTHENTICATED, 404, 409) },
       },
     },
     '/v1/purchase-orders/{poNumber}/acknowledgement': {
@@ -122,10 +102,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Supplier acknowledgement (accept, reject, or accept with changes)',
           roles: 'supplier (own POs)',
-          body: Acknowledgement,
+          body: wire.Acknowledgement,
           example: { type: 'accept', lines: [{ lineNo: 1, status: 'accepted', promisedDate: '2026-12-09' }] },
           status: 200,
-          response: PurchaseOrderView,
+          response: wire.PurchaseOrderView,
           responseExample: examplePurchaseOrder,
         },
         'acknowledgePurchaseOrder',
@@ -136,10 +116,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Buyer decision on supplier-proposed changes',
           roles: 'procurement',
-          body: ChangeDecision,
+          body: wire.ChangeDecision,
           example: { decision: 'approve', reason: 'Later date is acceptable' },
           status: 200,
-          response: PurchaseOrderView,
+          response: wire.PurchaseOrderView,
           responseExample: examplePurchaseOrder,
         },
         'decideChanges',
@@ -150,10 +130,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Buyer change order (needs a new supplier acknowledgement)',
           roles: 'procurement',
-          body: ChangeOrder,
+          body: wire.ChangeOrder,
           example: { lines: [{ lineNo: 1, action: 'change', quantity: '120' }], reason: 'Demand increase' },
           status: 200,
-          response: PurchaseOrderView,
+          response: wire.PurchaseOrderView,
           responseExample: { ...examplePurchaseOrder, status: 'issued' },
         },
         'changePurchaseOrder',
@@ -164,10 +144,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Cancel a purchase order (until the first receipt; 409 after)',
           roles: 'procurement',
-          body: CancelPurchaseOrder,
+          body: wire.CancelPurchaseOrder,
           example: { reason: 'Customer order cancelled' },
           status: 200,
-          response: PurchaseOrderView,
+          response: wire.PurchaseOrderView,
           responseExample: { ...examplePurchaseOrder, status: 'cancelled' },
         },
         'cancelPurchaseOrder',
@@ -178,10 +158,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Advance ship notice',
           roles: 'supplier (own POs)',
-          body: AdvanceShipNotice,
+          body: wire.AdvanceShipNotice,
           example: { asnNumber: 'ASN-7781', shipDate: '2026-12-05', carrier: 'UPS', trackingNumber: '1Z999', lines: [{ lineNo: 1, quantity: '100' }] },
           status: 201,
-          response: PurchaseOrderView,
+          response: wire.PurchaseOrderView,
           responseExample: { ...examplePurchaseOrder, status: 'in_transit' },
         },
         'submitAsn',
@@ -192,10 +172,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Goods receipt',
           roles: 'warehouse',
-          body: GoodsReceipt,
+          body: wire.GoodsReceipt,
           example: { receiptNumber: 'GR-5521', location: 'MAIN', lines: [{ lineNo: 1, quantityReceived: '98', quantityRejected: '2' }] },
           status: 201,
-          response: PurchaseOrderView,
+          response: wire.PurchaseOrderView,
           responseExample: { ...examplePurchaseOrder, status: 'partially_received' },
         },
         'postReceipt',
@@ -206,10 +186,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Supplier invoice (three-way matched on arrival)',
           roles: 'supplier (own POs), finance',
-          body: Invoice,
+          body: wire.Invoice,
           example: exampleInvoice,
           status: 201,
-          response: InvoiceOutcome,
+          response: wire.InvoiceOutcome,
           responseExample: { invoiceNumber: 'INV-2026-0042', status: 'scheduled', match: matchedExample },
         },
         'submitInvoice',
@@ -220,10 +200,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Credit memo against an invoice',
           roles: 'supplier (own POs), finance',
-          body: CreditMemo,
+          body: wire.CreditMemo,
           example: { creditMemoNumber: 'CM-0007', invoiceNumber: 'INV-2026-0042', lines: [{ lineNo: 1, quantity: '2', unitPrice: '0.45' }], total: '0.90' },
           status: 201,
-          response: PurchaseOrderView,
+          response: wire.PurchaseOrderView,
           responseExample: examplePurchaseOrder,
         },
         'submitCreditMemo',
@@ -234,10 +214,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Resolve a match exception (approve with override, or reject)',
           roles: 'finance',
-          body: InvoiceResolution,
+          body: wire.InvoiceResolution,
           example: { action: 'approve', reason: 'Price increase agreed by phone with the buyer' },
           status: 200,
-          response: PurchaseOrderView,
+          response: wire.PurchaseOrderView,
           responseExample: examplePurchaseOrder,
           invoicePath: true,
         },
@@ -249,10 +229,10 @@ export function paths(): ZodOpenApiPathsObject {
         {
           summary: 'Payment status reported by the AP tool or the bank',
           roles: 'finance',
-          body: PaymentStatusReport,
+          body: wire.PaymentStatusReport,
           example: { status: 'cleared', reference: 'BANK-REF-88121' },
           status: 200,
-          response: PurchaseOrderView,
+          response: wire.PurchaseOrderView,
           responseExample: examplePurchaseOrder,
           invoicePath: true,
         },
@@ -268,7 +248,7 @@ export function paths(): ZodOpenApiPathsObject {
         responses: {
           '200': {
             description: 'KPIs computed from the ERP database now.',
-            content: json(Kpis, exampleKpis),
+            content: json(wire.Kpis, exampleKpis),
           },
           ...problems(...AUTHENTICATED),
         },

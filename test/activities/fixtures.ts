@@ -12,8 +12,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { toActivityFailure } from '../../activities';
 import { AdapterRefusal } from '../../activities/errors';
 import type { ReadModelPort } from '../../activities/ports';
-import { cmp, formatQuantity, lineAmount, round2, sum } from '../../workflows/domain/money';
-import type { Actor, InvoiceState, JournalEntry, MatchResult, PoLine, PoView } from '../../workflows/domain/state';
+import { cmp, formatQuantity, lineAmount, sum } from '../../workflows/domain/money';
+import { initialState } from '../../workflows/domain/lifecycle/apply';
+import { view } from '../../workflows/domain/lifecycle/views';
+import { DEFAULT_TOLERANCES } from '../../workflows/domain/policy';
+import type { Actor, InvoiceState, JournalEntry, MatchResult, PoView } from '../../workflows/domain/state';
 
 export const quietLogger = winston.createLogger({ silent: true });
 
@@ -40,56 +43,23 @@ export interface LineSpec {
   kind?: 'goods' | 'service';
 }
 
-/** A PO just issued: nothing confirmed, shipped, received or invoiced yet. */
+/** A PO just issued: nothing confirmed, shipped, received or invoiced yet (the domain's own initial state). */
 export function issuedPurchaseOrder(spec: { poNumber: string; supplierId: string; lines?: LineSpec[]; createdAt?: string; buyer?: string }): PoView {
-  const lines: PoLine[] = (spec.lines ?? [{ lineNo: 1, sku: 'BOLT-M8', quantity: '100', unitPrice: '10.00' }]).map((line) => ({
-    lineNo: line.lineNo,
-    sku: line.sku,
-    kind: line.kind ?? 'goods',
-    uom: 'EA',
-    quantity: line.quantity,
-    unitPrice: line.unitPrice,
-    confirmedQuantity: '0',
-    agreedUnitPrice: line.unitPrice,
-    shippedQuantity: '0',
-    receivedQuantity: '0',
-    rejectedQuantity: '0',
-    invoicedQuantity: '0',
-    paidQuantity: '0',
-    cancelled: false,
-  }));
-  const createdAt = spec.createdAt ?? nextInstant();
-  return {
-    poNumber: spec.poNumber,
-    supplierId: spec.supplierId,
-    currency: 'USD',
-    ...(spec.buyer === undefined ? {} : { buyer: spec.buyer }),
+  const lines = (spec.lines ?? [{ lineNo: 1, sku: 'BOLT-M8', quantity: '100', unitPrice: '10.00' }]).map((line) => ({ ...line, kind: line.kind ?? 'goods', uom: 'EA' }));
+  const state = initialState({
+    type: 'po.issued',
+    at: spec.createdAt ?? nextInstant(),
+    actor: buyer,
+    po: { poNumber: spec.poNumber, supplierId: spec.supplierId, currency: 'USD', ...(spec.buyer === undefined ? {} : { buyer: spec.buyer }), lines },
     requestHash: `hash-${spec.poNumber}`,
-    createdAt,
     policy: {
       paymentTerms: { netDays: 30 },
-      tolerances: { qtyOverPct: '0', priceVariancePct: '0.02', priceVarianceAbs: '0.00', totalVarianceAbs: '0.05' },
+      tolerances: { ...DEFAULT_TOLERANCES },
       slas: { ackSla: '48h', ackReminder: '24h', lateDeliveryGrace: '24h', exceptionSla: '72h' },
       captureDiscounts: true,
     },
-    awaitingAcknowledgement: true,
-    acknowledgement: null,
-    pendingChanges: null,
-    cancelled: null,
-    closedAt: null,
-    lines,
-    asns: [],
-    receipts: [],
-    invoices: [],
-    creditMemos: [],
-    exceptions: [],
-    changeOrders: [],
-    timeline: [{ at: createdAt, type: 'po.issued', actor: buyer.id }],
-    reminders: {},
-    status: 'issued',
-    total: round2(sum(lines.map((line) => lineAmount(line.quantity, line.unitPrice)))),
-    hasOpenException: false,
-  };
+  });
+  return view(state);
 }
 
 /** The PO after a goods receipt of the given accepted quantities at MAIN. */

@@ -10,18 +10,7 @@ import { threeWayMatch } from './matching';
 import { isZero } from './money';
 import { planPayment } from './payment-terms';
 import { SYSTEM } from './deadlines';
-import type {
-  Acknowledgement,
-  AdvanceShipNotice,
-  CancelPurchaseOrder,
-  ChangeDecision,
-  ChangeOrder,
-  CreditMemo,
-  GoodsReceipt,
-  Invoice,
-  InvoiceResolution,
-  PaymentStatusReport,
-} from './schemas';
+import type * as wire from './schemas';
 import type { Actor, BusinessEvent, InvoiceState, MatchResult, PaymentPlan, PoEvent, PoEventOf, PoState, SupplierNotice } from './state';
 
 /** A command as the workflow receives it: who sent it, the parsed body and its hash. */
@@ -49,12 +38,12 @@ export function issued(event: PoEventOf<'po.issued'>, total: string): Outcome {
   return only({ type: 'po.issued', documentKey: 'issue', events: [event], payload: { po: event.po } }, { type: 'po.issued', data: { po: event.po, total } });
 }
 
-export function acknowledged(_po: PoState, { actor, body }: Command<Acknowledgement>, at: string): Outcome {
+export function acknowledged(_po: PoState, { actor, body }: Command<wire.Acknowledgement>, at: string): Outcome {
   const type = body.type === 'reject' ? 'po.rejected' : body.type === 'accept' ? 'po.acknowledged' : 'po.changes_proposed';
   return only({ type, documentKey: 'acknowledgement', events: [{ type: 'po.acknowledged', at, actor, acknowledgement: body }], payload: { acknowledgement: body } });
 }
 
-export function changesDecided(_po: PoState, { actor, body }: Command<ChangeDecision>, at: string): Outcome {
+export function changesDecided(_po: PoState, { actor, body }: Command<wire.ChangeDecision>, at: string): Outcome {
   return only(
     {
       type: body.decision === 'approve' ? 'po.changes_approved' : 'po.changes_rejected',
@@ -66,7 +55,7 @@ export function changesDecided(_po: PoState, { actor, body }: Command<ChangeDeci
   );
 }
 
-export function changed(po: PoState, { actor, body, bodyHash }: Command<ChangeOrder>, at: string): Outcome {
+export function changed(po: PoState, { actor, body, bodyHash }: Command<wire.ChangeOrder>, at: string): Outcome {
   // Before the first receipt a change order is a new offer the supplier acknowledges again.
   const acknowledgementRequired = po.receipts.length === 0 || po.awaitingAcknowledgement;
   return only(
@@ -75,7 +64,7 @@ export function changed(po: PoState, { actor, body, bodyHash }: Command<ChangeOr
   );
 }
 
-export function cancelled(po: PoState, { actor, body }: Command<CancelPurchaseOrder>, at: string): Outcome {
+export function cancelled(po: PoState, { actor, body }: Command<wire.CancelPurchaseOrder>, at: string): Outcome {
   if (po.cancelled) return none; // cancelling twice answers with the cancelled PO
   return only(
     { type: 'po.cancelled', documentKey: 'cancel', events: [{ type: 'po.cancelled', at, actor, reason: body.reason }], payload: { reason: body.reason } },
@@ -83,7 +72,7 @@ export function cancelled(po: PoState, { actor, body }: Command<CancelPurchaseOr
   );
 }
 
-export function asnReceived(po: PoState, { actor, body, bodyHash }: Command<AdvanceShipNotice>, at: string): Outcome {
+export function asnReceived(po: PoState, { actor, body, bodyHash }: Command<wire.AdvanceShipNotice>, at: string): Outcome {
   if (po.asns.some((a) => a.asnNumber === body.asnNumber)) return none;
   return only({
     type: 'asn.received',
@@ -94,9 +83,9 @@ export function asnReceived(po: PoState, { actor, body, bodyHash }: Command<Adva
   });
 }
 
-export function goodsReceived(po: PoState, { actor, body, bodyHash }: Command<GoodsReceipt>, at: string): Outcome {
+export function goodsReceived(po: PoState, { actor, body, bodyHash }: Command<wire.GoodsReceipt>, at: string): Outcome {
   if (po.receipts.some((r) => r.receiptNumber === body.receiptNumber)) return none;
-  const receipt: GoodsReceipt = { ...body, receivedAt: body.receivedAt ?? at };
+  const receipt: wire.GoodsReceipt = { ...body, receivedAt: body.receivedAt ?? at };
   const inventory = receipt.lines
     .filter((l) => !isZero(l.quantityReceived))
     .map((l) => ({ sku: findLine(po, l.lineNo)!.sku, location: receipt.location, quantity: l.quantityReceived, lineNo: l.lineNo }));
@@ -115,7 +104,7 @@ export function goodsReceived(po: PoState, { actor, body, bodyHash }: Command<Go
   };
 }
 
-export function invoiceReceived(po: PoState, { actor, body, bodyHash }: Command<Invoice>, at: string): Outcome {
+export function invoiceReceived(po: PoState, { actor, body, bodyHash }: Command<wire.Invoice>, at: string): Outcome {
   if (findInvoice(po, body.invoiceNumber)) return none;
   const match = threeWayMatch({ state: po, invoice: body, at });
   return {
@@ -130,7 +119,7 @@ export function invoiceReceived(po: PoState, { actor, body, bodyHash }: Command<
   };
 }
 
-export function creditMemoReceived(po: PoState, { actor, body, bodyHash }: Command<CreditMemo>, at: string): Outcome {
+export function creditMemoReceived(po: PoState, { actor, body, bodyHash }: Command<wire.CreditMemo>, at: string): Outcome {
   if (po.creditMemos.some((m) => m.creditMemoNumber === body.creditMemoNumber)) return none;
   const invoice = requireInvoice(po, body.invoiceNumber);
   return only({
@@ -144,7 +133,7 @@ export function creditMemoReceived(po: PoState, { actor, body, bodyHash }: Comma
   });
 }
 
-export function invoiceResolved(po: PoState, { actor, body, invoiceNumber }: Command<InvoiceResolution> & { invoiceNumber: string }, at: string): Outcome {
+export function invoiceResolved(po: PoState, { actor, body, invoiceNumber }: Command<wire.InvoiceResolution> & { invoiceNumber: string }, at: string): Outcome {
   const invoice = requireInvoice(po, invoiceNumber);
   return only(
     {
@@ -162,7 +151,7 @@ export function invoiceResolved(po: PoState, { actor, body, invoiceNumber }: Com
 
 export function paymentStatusReported(
   po: PoState,
-  { actor, body, invoiceNumber }: Command<PaymentStatusReport> & { invoiceNumber: string },
+  { actor, body, invoiceNumber }: Command<wire.PaymentStatusReport> & { invoiceNumber: string },
   at: string,
 ): Outcome {
   const invoice = requireInvoice(po, invoiceNumber);

@@ -15,26 +15,11 @@ import type {
   Invoice,
   ReportedPaymentStatus,
 } from './schemas';
-import type { SupplierNotificationType } from './schemas';
+import type { SupplierNotificationType } from './schemas/enums';
 import type * as views from './schemas/views';
 
-export type {
-  AcknowledgementLineStatus,
-  AcknowledgementType,
-  Account,
-  ActorRole,
-  ExceptionCode,
-  ExceptionStatus,
-  InvoiceStatus,
-  LineKind,
-  MatchStatus,
-  PaymentStatus,
-  PoStatus,
-  ReasonCode,
-  RefusalCode,
-  Role,
-  SupplierNotificationType,
-} from './schemas';
+/** The closed lists of the business (PoStatus, InvoiceStatus, ReasonCode, Role, …), as types. */
+export type * from './schemas/enums';
 
 export type Actor = z.infer<typeof views.Actor>;
 export type PoLine = z.infer<typeof views.PoLineView>;

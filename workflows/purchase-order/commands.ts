@@ -7,7 +7,7 @@
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import * as decide from '../domain/business-events';
-import type { Outcome } from '../domain/business-events';
+import type { Command, Outcome } from '../domain/business-events';
 import {
   isDocumentReplay,
   validateAcknowledgement,
@@ -23,19 +23,8 @@ import {
 } from '../domain/lifecycle/validate';
 import { heldInvoices } from '../domain/lifecycle/views';
 import { findInvoice, requireInvoice } from '../domain/lookups';
-import {
-  Acknowledgement,
-  AdvanceShipNotice,
-  CancelPurchaseOrder,
-  ChangeDecision,
-  ChangeOrder,
-  CreditMemo,
-  GoodsReceipt,
-  Invoice,
-  InvoiceResolution,
-  PaymentStatusReport,
-} from '../domain/schemas';
-import type { PoState } from '../domain/state';
+import * as wire from '../domain/schemas';
+import type { PoState, RefusalCode } from '../domain/state';
 import * as contract from './definitions';
 
 export interface CommandSpec<A, R> {
@@ -61,22 +50,37 @@ function parsed<T>(schema: ZodLike<T>, body: unknown): T {
   return result.data;
 }
 
+/**
+ * A numbered business document (ASN, receipt, invoice, credit memo): the same number with the same
+ * body is a replay that changes nothing; with another body a 409 under `code`; else `validate`.
+ */
+function numbered<T>(
+  existing: (po: PoState, body: T) => { bodyHash: string } | undefined,
+  code: RefusalCode,
+  label: (body: T) => string,
+  validate: (po: PoState, body: T) => void,
+): (po: PoState, command: Command<T>) => void {
+  return (po, { body, bodyHash }) => {
+    if (!isDocumentReplay(existing(po, body), bodyHash, code, label(body))) validate(po, body);
+  };
+}
+
 const spec = <A, R>(command: CommandSpec<A, R>) => command as unknown as CommandSpec<unknown, unknown>;
 
 export const COMMANDS: CommandSpec<unknown, unknown>[] = [
   spec({
     update: contract.acknowledge,
-    validate: (po, { body }) => validateAcknowledgement(po, parsed(Acknowledgement, body)),
+    validate: (po, { body }) => validateAcknowledgement(po, parsed(wire.Acknowledgement, body)),
     decide: decide.acknowledged,
   }),
   spec({
     update: contract.decideChanges,
-    validate: (po, { body }) => validateChangeDecision(po, parsed(ChangeDecision, body)),
+    validate: (po, { body }) => validateChangeDecision(po, parsed(wire.ChangeDecision, body)),
     decide: decide.changesDecided,
   }),
   spec({
     update: contract.changeOrder,
-    validate: (po, { body }) => validateChangeOrder(po, parsed(ChangeOrder, body)),
+    validate: (po, { body }) => validateChangeOrder(po, parsed(wire.ChangeOrder, body)),
     decide: decide.changed,
     // A short-closed line may be what a held invoice was waiting for.
     rematchAfter: () => true,
@@ -85,33 +89,30 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
     update: contract.cancel,
     validate: (po, { body }) => {
       if (po.cancelled) return; // cancelling twice answers with the cancelled PO
-      validateCancel(po, parsed(CancelPurchaseOrder, body));
+      validateCancel(po, parsed(wire.CancelPurchaseOrder, body));
     },
     decide: decide.cancelled,
   }),
   spec({
     update: contract.submitAsn,
-    validate: (po, { body, bodyHash }) => {
-      if (isDocumentReplay(po.asns.find((a) => a.asnNumber === body.asnNumber), bodyHash, 'DUPLICATE_ASN', `ASN ${body.asnNumber}`)) return;
-      validateAsn(po, parsed(AdvanceShipNotice, body));
-    },
+    validate: numbered((po, body) => po.asns.find((a) => a.asnNumber === body.asnNumber), 'DUPLICATE_ASN', (body) => `ASN ${body.asnNumber}`, (po, body) =>
+      validateAsn(po, parsed(wire.AdvanceShipNotice, body)),
+    ),
     decide: decide.asnReceived,
   }),
   spec({
     update: contract.postReceipt,
-    validate: (po, { body, bodyHash }) => {
-      if (isDocumentReplay(po.receipts.find((r) => r.receiptNumber === body.receiptNumber), bodyHash, 'DUPLICATE_RECEIPT', `Receipt ${body.receiptNumber}`)) return;
-      validateReceipt(po, parsed(GoodsReceipt, body));
-    },
+    validate: numbered((po, body) => po.receipts.find((r) => r.receiptNumber === body.receiptNumber), 'DUPLICATE_RECEIPT', (body) => `Receipt ${body.receiptNumber}`, (po, body) =>
+      validateReceipt(po, parsed(wire.GoodsReceipt, body)),
+    ),
     decide: decide.goodsReceived,
     rematchAfter: () => true,
   }),
   spec({
     update: contract.submitInvoice,
-    validate: (po, { body, bodyHash }) => {
-      if (isDocumentReplay(findInvoice(po, body.invoiceNumber), bodyHash, 'DUPLICATE_INVOICE', `Invoice ${body.invoiceNumber}`)) return;
-      validateInvoice(po, parsed(Invoice, body));
-    },
+    validate: numbered((po, body) => findInvoice(po, body.invoiceNumber), 'DUPLICATE_INVOICE', (body) => `Invoice ${body.invoiceNumber}`, (po, body) =>
+      validateInvoice(po, parsed(wire.Invoice, body)),
+    ),
     decide: decide.invoiceReceived,
     respond: (po, { body }) => {
       const invoice = requireInvoice(po, body.invoiceNumber);
@@ -120,17 +121,15 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
   }),
   spec({
     update: contract.submitCreditMemo,
-    validate: (po, { body, bodyHash }) => {
-      const existing = po.creditMemos.find((m) => m.creditMemoNumber === body.creditMemoNumber);
-      if (isDocumentReplay(existing, bodyHash, 'DUPLICATE_CREDIT_MEMO', `Credit memo ${body.creditMemoNumber}`)) return;
-      validateCreditMemo(po, parsed(CreditMemo, body));
-    },
+    validate: numbered((po, body) => po.creditMemos.find((m) => m.creditMemoNumber === body.creditMemoNumber), 'DUPLICATE_CREDIT_MEMO', (body) => `Credit memo ${body.creditMemoNumber}`, (po, body) =>
+      validateCreditMemo(po, parsed(wire.CreditMemo, body)),
+    ),
     decide: decide.creditMemoReceived,
     rematchAfter: () => true,
   }),
   spec({
     update: contract.resolveInvoice,
-    validate: (po, { body, invoiceNumber }) => validateResolution(po, invoiceNumber, parsed(InvoiceResolution, body)),
+    validate: (po, { body, invoiceNumber }) => validateResolution(po, invoiceNumber, parsed(wire.InvoiceResolution, body)),
     decide: decide.invoiceResolved,
     // A rejected invoice no longer counts towards the cumulative invoiced quantity: a corrected
     // re-bill held because of it (QTY_EXCEEDS_RECEIVED) must be matched again without a new receipt.
@@ -140,7 +139,7 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
     update: contract.reportPaymentStatus,
     validate: (po, { body, invoiceNumber }) => {
       if (findInvoice(po, invoiceNumber)?.payment?.status === body.status) return; // the same report again changes nothing
-      validatePaymentStatus(po, invoiceNumber, parsed(PaymentStatusReport, body));
+      validatePaymentStatus(po, invoiceNumber, parsed(wire.PaymentStatusReport, body));
     },
     decide: decide.paymentStatusReported,
   }),

@@ -5,19 +5,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Command } from '../domain/business-events';
-import type {
-  Acknowledgement,
-  AdvanceShipNotice,
-  CancelPurchaseOrder,
-  ChangeDecision,
-  ChangeOrder,
-  CreatePurchaseOrder,
-  CreditMemo,
-  GoodsReceipt,
-  Invoice,
-  InvoiceResolution,
-  PaymentStatusReport,
-} from '../domain/schemas';
+import type * as wire from '../domain/schemas';
 import type { Actor, InvoiceOutcome, PoState, PoView } from '../domain/state';
 
 export const TASK_QUEUE = 'procure-to-pay';
@@ -29,7 +17,7 @@ export function workflowId(poNumber: string): string {
 
 /** Workflow input: a new PO, or the state carried over by continue-as-new. */
 export type PurchaseOrderWorkflowInput =
-  | { kind: 'new'; po: CreatePurchaseOrder; requestHash: string; actor: Actor; issuedAt: string; options?: WorkflowOptions }
+  | { kind: 'new'; po: wire.CreatePurchaseOrder; requestHash: string; actor: Actor; issuedAt: string; options?: WorkflowOptions }
   | { kind: 'continued'; state: PoState; options?: WorkflowOptions };
 
 export interface WorkflowOptions {
@@ -42,16 +30,16 @@ export type InvoiceCommand<T> = Command<T> & { invoiceNumber: string };
 
 // Updates: validated commands the API must acknowledge. Update id = idempotency key.
 export const confirmIssued = defineUpdate<PoView, [{ requestHash: string }]>('confirmIssued');
-export const acknowledge = defineUpdate<PoView, [Command<Acknowledgement>]>('acknowledge');
-export const decideChanges = defineUpdate<PoView, [Command<ChangeDecision>]>('decideChanges');
-export const changeOrder = defineUpdate<PoView, [Command<ChangeOrder>]>('changeOrder');
-export const cancel = defineUpdate<PoView, [Command<CancelPurchaseOrder>]>('cancel');
-export const submitAsn = defineUpdate<PoView, [Command<AdvanceShipNotice>]>('submitAsn');
-export const postReceipt = defineUpdate<PoView, [Command<GoodsReceipt>]>('postReceipt');
-export const submitInvoice = defineUpdate<InvoiceOutcome, [Command<Invoice>]>('submitInvoice');
-export const submitCreditMemo = defineUpdate<PoView, [Command<CreditMemo>]>('submitCreditMemo');
-export const resolveInvoice = defineUpdate<PoView, [InvoiceCommand<InvoiceResolution>]>('resolveInvoice');
-export const reportPaymentStatus = defineUpdate<PoView, [InvoiceCommand<PaymentStatusReport>]>('reportPaymentStatus');
+export const acknowledge = defineUpdate<PoView, [Command<wire.Acknowledgement>]>('acknowledge');
+export const decideChanges = defineUpdate<PoView, [Command<wire.ChangeDecision>]>('decideChanges');
+export const changeOrder = defineUpdate<PoView, [Command<wire.ChangeOrder>]>('changeOrder');
+export const cancel = defineUpdate<PoView, [Command<wire.CancelPurchaseOrder>]>('cancel');
+export const submitAsn = defineUpdate<PoView, [Command<wire.AdvanceShipNotice>]>('submitAsn');
+export const postReceipt = defineUpdate<PoView, [Command<wire.GoodsReceipt>]>('postReceipt');
+export const submitInvoice = defineUpdate<InvoiceOutcome, [Command<wire.Invoice>]>('submitInvoice');
+export const submitCreditMemo = defineUpdate<PoView, [Command<wire.CreditMemo>]>('submitCreditMemo');
+export const resolveInvoice = defineUpdate<PoView, [InvoiceCommand<wire.InvoiceResolution>]>('resolveInvoice');
+export const reportPaymentStatus = defineUpdate<PoView, [InvoiceCommand<wire.PaymentStatusReport>]>('reportPaymentStatus');
 
 // Query: the full state of the PO.
 export const status = defineQuery<PoView>('status');

@@ -6,18 +6,7 @@
 import { conflict, notFound, unprocessable } from '../errors';
 import { committedQuantity, creditMemosFor, findInvoice, findLine, netInvoiceLineQuantity, openExceptionOf } from '../lookups';
 import { add, cmp, formatQuantity, isPositive, max, mul, round2, sub } from '../money';
-import type {
-  Acknowledgement,
-  AdvanceShipNotice,
-  CancelPurchaseOrder,
-  ChangeDecision,
-  ChangeOrder,
-  CreditMemo,
-  GoodsReceipt,
-  Invoice,
-  InvoiceResolution,
-  PaymentStatusReport,
-} from '../schemas';
+import type * as wire from '../schemas';
 import type { InvoiceState, PoLine, PoState, RefusalCode } from '../state';
 
 function assertOpen(state: PoState): void {
@@ -38,7 +27,7 @@ function requireReceivableLine(state: PoState, lineNo: number, document: string)
   return line;
 }
 
-export function validateAcknowledgement(state: PoState, ack: Acknowledgement): void {
+export function validateAcknowledgement(state: PoState, ack: wire.Acknowledgement): void {
   if (state.cancelled || state.closedAt || !state.awaitingAcknowledgement) {
     const why = state.cancelled
       ? 'it is cancelled'
@@ -104,12 +93,12 @@ function assertNothingOwed(state: PoState, what: 'cancelled' | 'rejected'): void
   );
 }
 
-export function validateChangeDecision(state: PoState, _decision?: ChangeDecision): void {
+export function validateChangeDecision(state: PoState, _decision?: wire.ChangeDecision): void {
   assertOpen(state);
   if (!state.pendingChanges) throw conflict('NO_CHANGES_PENDING', `PO ${state.poNumber} has no supplier changes waiting for a decision`);
 }
 
-export function validateChangeOrder(state: PoState, changeOrder: ChangeOrder): void {
+export function validateChangeOrder(state: PoState, changeOrder: wire.ChangeOrder): void {
   assertOpen(state);
   const afterFirstReceipt = state.receipts.length > 0;
   const cancelling = new Set<number>();
@@ -144,7 +133,7 @@ export function validateChangeOrder(state: PoState, changeOrder: ChangeOrder): v
   }
 }
 
-export function validateCancel(state: PoState, _cancel?: CancelPurchaseOrder): void {
+export function validateCancel(state: PoState, _cancel?: wire.CancelPurchaseOrder): void {
   assertOpen(state);
   if (state.receipts.length > 0) {
     throw conflict('CANCEL_AFTER_RECEIPT', `PO ${state.poNumber} cannot be cancelled: goods were already received (${state.receipts.map((r) => r.receiptNumber).join(', ')}); short-close the open lines with a change order instead`);
@@ -152,7 +141,7 @@ export function validateCancel(state: PoState, _cancel?: CancelPurchaseOrder): v
   assertNothingOwed(state, 'cancelled');
 }
 
-export function validateAsn(state: PoState, asn: AdvanceShipNotice): void {
+export function validateAsn(state: PoState, asn: wire.AdvanceShipNotice): void {
   assertOpen(state);
   if (state.awaitingAcknowledgement || state.pendingChanges) {
     throw conflict('PO_NOT_ACKNOWLEDGED', `PO ${state.poNumber} is not acknowledged yet${state.pendingChanges ? ' (proposed changes await the buyer)' : ''}: ship against an acknowledged PO`);
@@ -172,7 +161,7 @@ export function validateAsn(state: PoState, asn: AdvanceShipNotice): void {
   }
 }
 
-export function validateReceipt(state: PoState, receipt: GoodsReceipt): void {
+export function validateReceipt(state: PoState, receipt: wire.GoodsReceipt): void {
   assertOpen(state);
   const qtyOverPct = state.policy.tolerances.qtyOverPct;
   for (const receiptLine of receipt.lines) {
@@ -189,14 +178,14 @@ export function validateReceipt(state: PoState, receipt: GoodsReceipt): void {
   }
 }
 
-export function validateInvoice(state: PoState, _invoice?: Invoice): void {
+export function validateInvoice(state: PoState, _invoice?: wire.Invoice): void {
   // Structural only: whether the documents agree is the match's job, and its result is an
   // exception for finance, not a refusal.
   if (state.cancelled) throw conflict('PO_CANCELLED', `PO ${state.poNumber} was cancelled on ${state.cancelled.at}: nothing can be invoiced against it`);
   if (state.closedAt) throw conflict('PO_CLOSED', `PO ${state.poNumber} was closed on ${state.closedAt}: send a new invoice against an open PO`);
 }
 
-export function validateCreditMemo(state: PoState, creditMemo: CreditMemo): void {
+export function validateCreditMemo(state: PoState, creditMemo: wire.CreditMemo): void {
   const invoice = findInvoice(state, creditMemo.invoiceNumber);
   if (!invoice) throw unprocessable('UNKNOWN_INVOICE', `Invoice ${creditMemo.invoiceNumber} is not on PO ${state.poNumber}`);
   if (invoice.status === 'rejected') throw conflict('INVOICE_REJECTED', `Invoice ${invoice.invoiceNumber} was rejected: there is nothing to credit`);
@@ -222,7 +211,7 @@ export function validateCreditMemo(state: PoState, creditMemo: CreditMemo): void
   }
 }
 
-export function validateResolution(state: PoState, invoiceNumber: string, _resolution?: InvoiceResolution): void {
+export function validateResolution(state: PoState, invoiceNumber: string, _resolution?: wire.InvoiceResolution): void {
   const invoice = findInvoice(state, invoiceNumber);
   if (!invoice) throw notFound('INVOICE_NOT_FOUND', `Invoice ${invoiceNumber} is not on PO ${state.poNumber}`);
   if (!openExceptionOf(state, invoice.invoiceNumber)) {
@@ -230,7 +219,7 @@ export function validateResolution(state: PoState, invoiceNumber: string, _resol
   }
 }
 
-export function validatePaymentStatus(state: PoState, invoiceNumber: string, report: PaymentStatusReport): void {
+export function validatePaymentStatus(state: PoState, invoiceNumber: string, report: wire.PaymentStatusReport): void {
   const invoice = findInvoice(state, invoiceNumber);
   if (!invoice) throw notFound('INVOICE_NOT_FOUND', `Invoice ${invoiceNumber} is not on PO ${state.poNumber}`);
   const payment = invoice.payment;

@@ -70,19 +70,17 @@ export const DocumentNumber = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9 ._\/-]*$/, 'letters, digits, space, and . _ / - only');
 
-export const PoNumber = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, and . _ - only')
-  .meta({ description: 'Purchase order number, unique per tenant.', example: 'PO-10001' });
+/** Identifiers a tenant chooses (PO numbers, supplier ids): used in URLs, so a safe alphabet. */
+const identifier = (description: string, example: string) =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, and . _ - only')
+    .meta({ description, example });
 
-export const SupplierId = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, and . _ - only')
-  .meta({ description: 'Supplier identifier.', example: 'ACME' });
+export const PoNumber = identifier('Purchase order number, unique per tenant.', 'PO-10001');
+export const SupplierId = identifier('Supplier identifier.', 'ACME');
 
 export const LineNo = z.number().int().positive().max(99999).meta({ example: 1 });
 
