@@ -27,6 +27,7 @@ const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 const prefixed = (prefix: string) => (line: string) => process.stdout.write(`${prefix}${line}\n`);
 
 const CHILD_STOP_TIMEOUT_MS = 45_000;
+const DUPLICATE_SIGNAL_WINDOW_MS = 1_000;
 /** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW (@temporalio/proto is not a direct dependency). */
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
 
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   try {
     devKeys = config.api.keys.length === 0 && config.nodeEnv !== 'production' ? loadOrCreateDevApiKeys(config.dataDir) : undefined;
   } catch (error) {
-    say(`Not starting: ${(error as Error).message}`);
+    for (const line of `Not starting: ${(error as Error).message}`.split('\n')) say(line);
     process.exit(1);
   }
 
@@ -81,14 +82,18 @@ async function main(): Promise<void> {
     })();
     return shuttingDown;
   };
-  let interrupts = 0;
+  let firstInterruptAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    interrupts += 1;
-    if (interrupts > 1) {
+    // One Ctrl-C can arrive twice: the terminal signals the whole process group, and tsx relays
+    // the signal to us again when we do not confirm it within 30 ms (a busy machine). Only a
+    // second Ctrl-C a moment later means "stop waiting".
+    if (firstInterruptAt !== undefined && Date.now() - firstInterruptAt < DUPLICATE_SIGNAL_WINDOW_MS) return;
+    if (firstInterruptAt !== undefined) {
       say('Second interrupt: killing everything now.');
       for (const child of children) child.process.kill('SIGKILL');
       process.exit(1);
     }
+    firstInterruptAt = Date.now();
     void shutdown(`Received ${signal}`, 0);
   };
   // Installed before anything starts: process.exit() (unlike death by signal) runs the exit hooks
@@ -166,7 +171,8 @@ async function main(): Promise<void> {
   say(`  Database     ${redactPassword(database.url)}${database.embedded ? ' (embedded)' : ''}`);
   if (devKeys) {
     say(`  API keys     none configured; development keys (kept in ${path.relative(process.cwd(), devKeys.file)}):`);
-    for (const [identity, key] of Object.entries(devKeys.byIdentity)) say(`    ${identity.padEnd(14)} ${key}`);
+    const width = Math.max(14, ...Object.keys(devKeys.byIdentity).map((identity) => identity.length + 1));
+    for (const [identity, key] of Object.entries(devKeys.byIdentity)) say(`    ${identity.padEnd(width)} ${key}`);
     const variables = Object.values(DEV_KEY_VARIABLES).join(', ');
     say(`  In a shell:  eval "$(${sameSettingsPrefix()}npm run -s keys)"   exports ${variables} and API`);
   }
