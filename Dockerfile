@@ -13,6 +13,8 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# The API binds loopback unless told otherwise; in a container it must listen on every interface.
+ENV HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

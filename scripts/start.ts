@@ -5,24 +5,29 @@ import readline from 'node:readline';
 import { openDatabase, runMigrations } from '../activities/erp/database';
 import type { OpenDatabase } from '../activities/erp/database';
 import { connectClient } from '../temporal-config/connection';
-import { loadOrCreateDevApiKeys } from './dev-api-keys';
-import { isTemporalReachable, startDevServer } from '../temporal-config/dev-server';
+import { startDevServer } from '../temporal-config/dev-server';
 import type { RunningDevServer } from '../temporal-config/dev-server';
 import { loadConfig, projectRoot } from '../temporal-config/env';
 import type { AppConfig } from '../temporal-config/env';
 import { ensureSearchAttributes } from '../temporal-config/search-attributes';
+import { DEV_KEY_VARIABLES, loadOrCreateDevApiKeys, localApiUrl } from './dev-api-keys';
+import type { DevApiKeys } from './dev-api-keys';
+import { planStart } from './start-preflight';
+import type { StartPlan } from './start-preflight';
 
 /**
  * `npm start`: everything a newcomer needs on one machine: the Temporal dev server (persisted in
  * .data/, Web UI), the embedded ERP database with migrations, then the worker and the API as
- * child processes. Ctrl-C stops them in dependency order: API and worker first (the worker
- * drains), then Temporal, then the database.
+ * child processes. Before starting anything it checks that every port it will bind is free; the
+ * banner appears only once the API and the worker this run spawned answer. Ctrl-C stops them in
+ * dependency order: API and worker first (the worker drains), then Temporal, then the database.
  */
 
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 const prefixed = (prefix: string) => (line: string) => process.stdout.write(`${prefix}${line}\n`);
 
 const CHILD_STOP_TIMEOUT_MS = 45_000;
+const DUPLICATE_SIGNAL_WINDOW_MS = 1_000;
 /** temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW (@temporalio/proto is not a direct dependency). */
 const TASK_QUEUE_TYPE_WORKFLOW = 1;
 
@@ -32,10 +37,28 @@ interface Child {
   exited: Promise<number | null>;
 }
 
+/** Log levels at which the API writes its "API listening" line (winston levels, most severe first). */
+const LEVELS_SHOWING_INFO = ['info', 'http', 'verbose', 'debug', 'silly'];
+
 async function main(): Promise<void> {
   const config = loadConfig();
   // Whether the user pointed us at a server (then it must be used) or we are on defaults.
   const temporalAddressIsExplicit = Boolean(process.env.TEMPORAL_ADDRESS?.trim());
+
+  // Everything that can refuse start-up is checked before anything starts.
+  const plan = await planStart(config, temporalAddressIsExplicit);
+  if (plan.problems.length > 0) {
+    say('Not starting; nothing was started:');
+    for (const problem of plan.problems) say(`  - ${problem}`);
+    process.exit(1);
+  }
+  let devKeys: DevApiKeys | undefined;
+  try {
+    devKeys = config.api.keys.length === 0 && config.nodeEnv !== 'production' ? loadOrCreateDevApiKeys(config.dataDir) : undefined;
+  } catch (error) {
+    for (const line of `Not starting: ${(error as Error).message}`.split('\n')) say(line);
+    process.exit(1);
+  }
 
   let temporal: TemporalTarget | undefined;
   let database: OpenDatabase | undefined;
@@ -59,14 +82,18 @@ async function main(): Promise<void> {
     })();
     return shuttingDown;
   };
-  let interrupts = 0;
+  let firstInterruptAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    interrupts += 1;
-    if (interrupts > 1) {
+    // One Ctrl-C can arrive twice: the terminal signals the whole process group, and tsx relays
+    // the signal to us again when we do not confirm it within 30 ms (a busy machine). Only a
+    // second Ctrl-C a moment later means "stop waiting".
+    if (firstInterruptAt !== undefined && Date.now() - firstInterruptAt < DUPLICATE_SIGNAL_WINDOW_MS) return;
+    if (firstInterruptAt !== undefined) {
       say('Second interrupt: killing everything now.');
       for (const child of children) child.process.kill('SIGKILL');
       process.exit(1);
     }
+    firstInterruptAt = Date.now();
     void shutdown(`Received ${signal}`, 0);
   };
   // Installed before anything starts: process.exit() (unlike death by signal) runs the exit hooks
@@ -75,7 +102,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   try {
-    temporal = await ensureTemporal(config, temporalAddressIsExplicit);
+    temporal = await ensureTemporal(config, plan);
   } catch (error) {
     say(`Could not start Temporal: ${(error as Error).message}`);
     await shutdown('Startup failed', 1);
@@ -97,7 +124,6 @@ async function main(): Promise<void> {
   }
   if (shuttingDown) return;
 
-  const devKeys = config.api.keys.length === 0 && config.nodeEnv !== 'production' ? loadOrCreateDevApiKeys(config.dataDir) : undefined;
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,
     ...(devKeys ? { API_KEYS: devKeys.apiKeys } : {}),
@@ -106,22 +132,33 @@ async function main(): Promise<void> {
     DATABASE_URL: database.url,
     ...(process.stdout.isTTY && !process.env.LOG_FORMAT && config.nodeEnv === 'development' ? { LOG_FORMAT: 'pretty' } : {}),
   };
-  for (const [name, entry] of [
-    ['worker', 'workers/main'],
-    ['api', 'api/main'],
-  ] as const) {
-    const child = spawnRole(name, entry, childEnv);
+  // The API's own "API listening" line is the proof that this run's API holds the port (a /healthz
+  // answer alone could come from another process); the worker is ours when its pid polls.
+  let apiListening = false;
+  const apiAnnouncesListening = LEVELS_SHOWING_INFO.includes(config.logLevel);
+  const onApiLine = (line: string) => {
+    if (!apiListening && isApiListeningLine(line)) apiListening = true;
+  };
+  const spawned: Record<'worker' | 'api', Child> = {
+    worker: spawnRole('worker', 'workers/main', childEnv),
+    api: spawnRole('api', 'api/main', childEnv, onApiLine),
+  };
+  for (const child of Object.values(spawned)) {
     children.push(child);
     void child.exited.then((code) => {
-      if (!shuttingDown) void shutdown(`The ${name} exited (code ${code ?? 'signal'})`, code === 0 ? 0 : 1);
+      if (!shuttingDown) void shutdown(`The ${child.name} exited (code ${code ?? 'signal'})`, code === 0 ? 0 : 1);
     });
   }
 
-  const apiUrl = `http://localhost:${config.api.port}`;
+  const apiUrl = localApiUrl(config);
   const stillStarting = () => Boolean(shuttingDown);
   const [apiReady, workerReady] = await Promise.all([
-    waitForHttp(`http://127.0.0.1:${config.api.port}/healthz`, 120_000, stillStarting),
-    waitForWorkerPolling(config, temporal.address, 120_000, stillStarting),
+    waitUntil(
+      async () => (apiListening || !apiAnnouncesListening) && (await answersHealthz(`${probeUrl(config)}/healthz`)),
+      120_000,
+      stillStarting,
+    ),
+    waitForWorkerPolling(config, temporal.address, spawned.worker.process.pid, 120_000, stillStarting),
   ]);
   if (shuttingDown) return;
   say('');
@@ -134,7 +171,10 @@ async function main(): Promise<void> {
   say(`  Database     ${redactPassword(database.url)}${database.embedded ? ' (embedded)' : ''}`);
   if (devKeys) {
     say(`  API keys     none configured; development keys (kept in ${path.relative(process.cwd(), devKeys.file)}):`);
-    for (const [role, key] of Object.entries(devKeys.byRole)) say(`    ${role.padEnd(14)} ${key}`);
+    const width = Math.max(14, ...Object.keys(devKeys.byIdentity).map((identity) => identity.length + 1));
+    for (const [identity, key] of Object.entries(devKeys.byIdentity)) say(`    ${identity.padEnd(width)} ${key}`);
+    const variables = Object.values(DEV_KEY_VARIABLES).join(', ');
+    say(`  In a shell:  eval "$(${sameSettingsPrefix()}npm run -s keys)"   exports ${variables} and API`);
   }
   say('Press Ctrl-C to stop.');
 }
@@ -145,9 +185,9 @@ interface TemporalTarget {
   server?: RunningDevServer;
 }
 
-async function ensureTemporal(config: AppConfig, explicit: boolean): Promise<TemporalTarget> {
+async function ensureTemporal(config: AppConfig, plan: StartPlan): Promise<TemporalTarget> {
   const address = config.temporal.address;
-  if (await isTemporalReachable(address)) {
+  if (plan.temporal.reuse) {
     say(`Using the Temporal server already running at ${address}.`);
     const connection = await connectClient(config);
     try {
@@ -158,15 +198,11 @@ async function ensureTemporal(config: AppConfig, explicit: boolean): Promise<Tem
     }
     return { address };
   }
-  const [host, portText] = splitHostPort(address);
-  if (explicit && !['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-    throw new Error(`TEMPORAL_ADDRESS=${address} is not reachable (and is not a local address to start a dev server on)`);
-  }
   const dbFile = path.join(config.dataDir, 'temporal.db');
   const shownDbFile = dbFile.startsWith(projectRoot + path.sep) ? path.relative(projectRoot, dbFile) : dbFile;
   say(`Starting the Temporal dev server on ${address} (state in ${shownDbFile}) ...`);
   const server = await startDevServer({
-    port: Number(portText ?? 7233),
+    port: plan.temporal.port,
     uiPort: config.temporal.uiPort,
     dbFile,
     namespace: config.temporal.namespace,
@@ -175,20 +211,40 @@ async function ensureTemporal(config: AppConfig, explicit: boolean): Promise<Tem
   return { address: server.address, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}), server };
 }
 
-function splitHostPort(address: string): [string, string | undefined] {
-  const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(address);
-  return match ? [match[1]!, match[2]] : [address, undefined];
+/**
+ * The settings that change which keys file or URL `npm run keys` uses, as this run got them, so
+ * the hint works in another shell that does not have them.
+ */
+function sameSettingsPrefix(): string {
+  return ['DATA_DIR', 'PORT', 'HOST']
+    .filter((name) => process.env[name]?.trim())
+    .map((name) => `${name}=${process.env[name]!.trim()} `)
+    .join('');
+}
+
+/** True for the API's "API listening" log entry, in JSON or in the pretty format. */
+function isApiListeningLine(line: string): boolean {
+  try {
+    return (JSON.parse(line) as { message?: unknown }).message === 'API listening';
+  } catch {
+    return / API listening( |$)/.test(line.replace(/\u001b\[[0-9;]*m/g, ''));
+  }
 }
 
 /** Runs a role under tsx from the source tree, or as plain node from the compiled dist. */
-function spawnRole(name: string, entry: string, env: NodeJS.ProcessEnv): Child {
+function spawnRole(name: string, entry: string, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Child {
   const compiled = path.extname(__filename) === '.js';
   const args = compiled
     ? [path.join(projectRoot, 'dist', `${entry}.js`)]
     : ['--import', 'tsx', path.join(projectRoot, `${entry}.ts`)];
   const child = spawn(process.execPath, args, { cwd: projectRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const write = prefixed(`[${name}] `);
-  for (const stream of [child.stdout, child.stderr]) readline.createInterface({ input: stream }).on('line', write);
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      onLine?.(line);
+      write(line);
+    });
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { name, process: child, exited };
 }
@@ -205,35 +261,58 @@ async function stopChild(child: Child): Promise<void> {
   clearTimeout(forceKill);
 }
 
-async function waitForHttp(url: string, timeoutMs: number, abandoned: () => boolean): Promise<boolean> {
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, abandoned: () => boolean): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !abandoned()) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return true;
-    } catch {
-      // not listening yet
-    }
+    if (await check()) return true;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return false;
 }
 
-/** The worker is ready once Temporal sees it polling the task queue for workflow tasks. */
-async function waitForWorkerPolling(config: AppConfig, address: string, timeoutMs: number, abandoned: () => boolean) {
+/** The API as this process reaches it: by IP, so "localhost" resolving to ::1 first cannot miss it. */
+function probeUrl(config: AppConfig): string {
+  const host = config.api.host;
+  if (['0.0.0.0', '::', '[::]', '127.0.0.1', 'localhost'].includes(host)) return `http://127.0.0.1:${config.api.port}`;
+  if (host === '::1' || host === '[::1]') return `http://[::1]:${config.api.port}`;
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${config.api.port}`;
+}
+
+async function answersHealthz(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    return response.ok;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/**
+ * The worker is ready once Temporal sees it polling the task queue for workflow tasks. Only our
+ * child counts (the SDK's worker identity is `<pid>@<host>`): another stack's worker on a reused
+ * server polls the same queue.
+ */
+async function waitForWorkerPolling(
+  config: AppConfig,
+  address: string,
+  workerPid: number | undefined,
+  timeoutMs: number,
+  abandoned: () => boolean,
+) {
   const connection = await connectClient({ temporal: { ...config.temporal, address } });
   try {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && !abandoned()) {
-      const { pollers } = await connection.workflowService.describeTaskQueue({
-        namespace: config.temporal.namespace,
-        taskQueue: { name: config.temporal.taskQueue },
-        taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
-      });
-      if ((pollers ?? []).length > 0) return true;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    return false;
+    return await waitUntil(
+      async () => {
+        const { pollers } = await connection.workflowService.describeTaskQueue({
+          namespace: config.temporal.namespace,
+          taskQueue: { name: config.temporal.taskQueue },
+          taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+        });
+        return (pollers ?? []).some((poller) => poller.identity?.startsWith(`${workerPid}@`));
+      },
+      timeoutMs,
+      abandoned,
+    );
   } finally {
     await connection.close();
   }

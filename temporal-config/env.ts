@@ -125,9 +125,13 @@ export class ApiKeyFormatError extends Error {}
 
 /**
  * Parses `API_KEYS`: comma-separated `key:role` or `key:supplier:<supplierId>` entries.
- * Throws ApiKeyFormatError naming every bad entry (never echoing the key itself).
+ * Throws ApiKeyFormatError naming every bad entry (never echoing the key itself); `nameEntry`
+ * says how an entry is named in those messages (the development keys file names its properties).
  */
-export function parseApiKeys(value: string | undefined): ApiKey[] {
+export function parseApiKeys(
+  value: string | undefined,
+  nameEntry: (index: number) => string = (index) => `entry ${index + 1}`,
+): ApiKey[] {
   if (value === undefined || value.trim() === '') return [];
   const keys: ApiKey[] = [];
   const problems: string[] = [];
@@ -138,7 +142,7 @@ export function parseApiKeys(value: string | undefined): ApiKey[] {
     .filter((entry) => entry !== '')
     .forEach((entry, index) => {
       const [key, role, supplierId, ...rest] = entry.split(':').map((part) => part.trim());
-      const position = `entry ${index + 1}`;
+      const position = nameEntry(index);
       if (!key || !role) {
         problems.push(`${position}: expected key:role or key:supplier:<supplierId>`);
         return;
@@ -197,7 +201,9 @@ const environmentSchema = z.object({
     LOG_FORMAT: optionalString.pipe(z.enum(['json', 'pretty']).optional()),
     DATA_DIR: optionalString,
     PORT: port(3000),
-    HOST: optionalString.pipe(z.string().default('0.0.0.0')),
+    // Loopback unless told otherwise: a development stack (with its printed keys) is not reachable
+    // from the network by accident. Containers and servers set HOST=0.0.0.0 explicitly.
+    HOST: optionalString.pipe(z.string().default('127.0.0.1')),
     API_BODY_LIMIT: optionalString.pipe(
       z
         .string()

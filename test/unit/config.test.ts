@@ -8,7 +8,7 @@ describe('configuration from the environment', () => {
     const config = loadConfig({});
     assert.equal(config.nodeEnv, 'development');
     assert.equal(config.api.port, 3000);
-    assert.equal(config.api.host, '0.0.0.0');
+    assert.equal(config.api.host, '127.0.0.1', 'loopback: a development stack is not on the network by accident');
     assert.equal(config.api.bodyLimit, '1mb');
     assert.deepEqual(config.api.rateLimit, { windowMs: 60_000, max: 600 });
     assert.deepEqual(config.api.keys, []);
@@ -71,6 +71,11 @@ describe('configuration from the environment', () => {
     assert.deepEqual(config.outbox.subscriberUrls, ['https://events.example.com/hook', 'http://localhost:9000/events']);
     assert.equal(config.dataDir, '/var/lib/p2p');
     assert.doesNotThrow(() => assertProductionReady(config));
+  });
+
+  it('binds the API where HOST says, as containers do with 0.0.0.0', () => {
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).api.host, '0.0.0.0');
+    assert.equal(loadConfig({ HOST: '' }).api.host, '127.0.0.1');
   });
 
   it('treats empty variables as unset', () => {
@@ -151,6 +156,14 @@ describe('API_KEYS', () => {
     assert.throws(() => parseApiKeys('k:finance:ACME'), /only supplier keys take a supplierId/);
     assert.throws(() => parseApiKeys('k:supplier:ACME:extra'), /too many/);
     assert.throws(() => parseApiKeys('lonely-key'), /expected key:role/);
+  });
+
+  it('names entries the way the caller asks (the development keys file names its properties)', () => {
+    const names = ['procurement', 'supplier'];
+    assert.throws(
+      () => parseApiKeys('k1:procurement,k2:supplier', (index) => `"${names[index]}"`),
+      /"supplier": supplier keys must be bound to a supplier/,
+    );
   });
 
   it('never echoes a key in its error messages', () => {
