@@ -1,5 +1,5 @@
 /**
- * The HTTP API (SPEC §7) as an Express app: thin over the PO workflows (commands are Updates,
+ * The HTTP API (docs/api.md) as an Express app: thin over the PO workflows (commands are Updates,
  * reads are the `status` query) and the ERP read model (listing, suppliers, KPIs).
  *
  * Order matters: request id and secure headers first; public ops endpoints; then /v1 behind

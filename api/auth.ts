@@ -1,5 +1,5 @@
 /**
- * Bearer API keys (SPEC §7) and the role matrix (SPEC §1). Keys are never logged: callers are
+ * Bearer API keys and the role matrix (docs/api.md, "Authentication" and "Endpoints and roles"). Keys are never logged: callers are
  * identified by a label derived from a hash of their key.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -16,7 +16,7 @@ export const TOOLS_VENV = path.join(projectRoot, '.tools', 'venv');
 
 /**
  * Dynamic config the product relies on. Workflow Updates carry every command the API must
- * acknowledge (SPEC §6); the search attribute cache refresh makes freshly registered attributes
+ * acknowledge (docs/architecture.md, "Temporal contract"); the search attribute cache refresh makes freshly registered attributes
  * usable immediately, which matters for a server started seconds ago.
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = [

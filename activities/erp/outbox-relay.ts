@@ -1,5 +1,5 @@
 /**
- * Relays the transactional outbox to event subscribers (SPEC §5), signed like the supplier
+ * Relays the transactional outbox to event subscribers (docs/architecture.md, "Outbox relay"), signed like the supplier
  * webhooks with EVENT_SIGNING_SECRET.
  *
  * Delivery is at-least-once: a row is marked published only after every subscriber accepted it,

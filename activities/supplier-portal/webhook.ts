@@ -1,5 +1,5 @@
 /**
- * Supplier portal notifications as signed webhooks (SPEC §5), in the Standard Webhooks style
+ * Supplier portal notifications as signed webhooks (docs/architecture.md, "Supplier portal"), in the Standard Webhooks style
  * (https://www.standardwebhooks.com): headers `webhook-id`, `webhook-timestamp` and
  * `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`. Receivers deduplicate on
  * `webhook-id`, which is the notification id and stays the same on every retry.

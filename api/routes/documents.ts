@@ -80,7 +80,7 @@ export function documentsRouter({ readModel, gateway, idempotent }: DocumentRout
     const { actor, body, bodyHash } = parseCommand(req, Invoice);
     // The supplier of record, not the caller's claim: finance may key in a supplier's invoice.
     const po = await gateway.viewFor(actor, poNumber);
-    // Invoice numbers are unique per supplier across ALL its POs (SPEC §3): only the ERP sees that.
+    // Invoice numbers are unique per supplier across ALL its POs (docs/domain.md, "Document numbers and duplicates"): only the ERP sees that.
     const duplicate = await readModel.checkDuplicateInvoice(po.supplierId, body.invoiceNumber, bodyHash);
     if (duplicate.kind === 'conflict' || (duplicate.kind === 'same' && duplicate.poNumber !== poNumber)) {
       throw new ConflictError(

@@ -1,7 +1,7 @@
 /**
  * Purchase orders: issue, read, list, and the buyer/supplier commands on the order itself
  * (acknowledgement, change decision, change order, cancel). Each PO is one workflow; every
- * command is an Update whose id is the command's idempotency key (SPEC §6).
+ * command is an Update whose id is the command's idempotency key (docs/architecture.md, "Temporal contract").
  */
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';

@@ -248,7 +248,7 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
   });
 
   describe('from acknowledgement to payment', () => {
-    it('ACME acknowledges, ships, the warehouse receives, ACME invoices: each step answers with the SPEC status codes', async () => {
+    it('ACME acknowledges, ships, the warehouse receives, ACME invoices: each step answers with the documented status codes', async () => {
       const ack = await api.request('POST', '/v1/purchase-orders/PO-API-1/acknowledgement', {
         key: 'acme',
         body: { type: 'accept', lines: [{ lineNo: 1, status: 'accepted', promisedDate: '2026-12-09' }] },

@@ -46,7 +46,7 @@ describe('the Temporal dev server that npm start and npm test bring up', () => {
     assert.equal(server.executable, cli);
   });
 
-  it('registers the five PO search attributes with their types (SPEC §6)', async () => {
+  it('registers the five PO search attributes with their types (docs/architecture.md, "Temporal contract")', async () => {
     const registered = await customSearchAttributes(server.address);
     for (const [name, type] of Object.entries(EXPECTED)) {
       assert.equal(registered[name], encodeSearchAttributeIndexedValueType(type), `${name} should be ${type}`);

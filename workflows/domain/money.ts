@@ -9,7 +9,7 @@ import Decimal from 'decimal.js';
 
 /**
  * The one configured Decimal: 40 significant digits is far beyond numeric(18,4) × numeric(18,4),
- * so intermediate products are exact; half-even ("banker's") rounding is what SPEC §4 asks for.
+ * so intermediate products are exact; half-even ("banker's") rounding is the rule for money (docs/domain.md, "Money and rounding").
  */
 export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 40 });
 export type Dec = Decimal;
@@ -98,7 +98,7 @@ export function formatQuantity(value: DecimalInput): string {
   return (quantity.isZero() ? new Dec(0) : quantity).toFixed();
 }
 
-/** A document line's amount: quantity × unit price, half-even to cents (SPEC §4). */
+/** A document line's amount: quantity × unit price, half-even to cents (docs/domain.md, "Money and rounding"). */
 export function lineAmount(quantity: DecimalInput, unitPrice: DecimalInput): string {
   return round2(mul(quantity, unitPrice));
 }

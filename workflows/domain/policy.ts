@@ -5,7 +5,7 @@
  */
 import type { PaymentTerms, SlaProfile, SupplierSlas, ToleranceProfile, Tolerances } from './schemas';
 
-/** SPEC §3 system defaults: exact quantities, 2 % price variance, 5 cents on the invoice total. */
+/** System defaults (docs/domain.md, "Tolerance profile"): exact quantities, 2 % price variance, 5 cents on the invoice total. */
 export const DEFAULT_TOLERANCES: Readonly<ToleranceProfile> = Object.freeze({
   qtyOverPct: '0',
   priceVariancePct: '0.02',

@@ -1,5 +1,5 @@
 /**
- * The reference ERP schema (SPEC §4–5): suppliers, purchase orders and their documents, match
+ * The reference ERP schema (docs/architecture.md, "ERP"; docs/accounting.md): suppliers, purchase orders and their documents, match
  * results, payments, inventory, the general ledger, the transactional outbox and the built-in
  * accounts-payable ledger.
  *
@@ -13,7 +13,7 @@ import type { Knex } from 'knex';
 const PO_STATUSES = `'issued','changes_pending','acknowledged','in_transit','partially_received','received','closed','cancelled'`;
 const INVOICE_STATUSES = `'pending_receipt','exception','approved','scheduled','paid','rejected'`;
 
-/** The chart of accounts the posting rules of SPEC §4 use (the `Account` codes of state.ts). */
+/** The chart of accounts the posting rules of docs/accounting.md use (the `Account` codes of state.ts). */
 const CHART_OF_ACCOUNTS: { code: string; name: string; category: 'asset' | 'liability' | 'expense' | 'income' }[] = [
   { code: 'INVENTORY', name: 'Inventory', category: 'asset' },
   { code: 'GRNI', name: 'Goods received not invoiced', category: 'liability' },
@@ -153,7 +153,7 @@ export async function up(knex: Knex): Promise<void> {
       foreign key (po_number, line_no) references purchase_order_lines (po_number, line_no)
     );
 
-    -- One invoice number per supplier across all its POs (SPEC §3 duplicate rule), compared
+    -- One invoice number per supplier across all its POs (docs/domain.md duplicate rule), compared
     -- after normalisation so "inv-001" and "INV 001" collide.
     create table invoices (
       id                bigserial primary key,

@@ -47,7 +47,7 @@ export function view(state: PoState): PoView {
   return { ...state, status: deriveStatus(state), total: poTotal(state), hasOpenException: hasOpenException(state) };
 }
 
-/** SPEC §2: every line fully received (or short-closed), fully invoiced, every invoice paid and cleared. */
+/** docs/domain.md, "Close": every line fully received (or short-closed), fully invoiced, every invoice paid and cleared. */
 export function isReadyToClose(state: PoState): boolean {
   if (state.cancelled || state.closedAt) return false;
   if (state.pendingChanges) return false;
