@@ -134,12 +134,13 @@ describe('small parsers', () => {
     assert.notEqual(requestIdFrom('<script>'), '<script>');
   });
 
-  it('renders Prometheus text with escaped labels', () => {
+  it('renders Prometheus text with escaped labels', async () => {
     const metrics = new ApiMetrics();
     metrics.observeRequest({ method: 'GET', route: '/v1/"odd"', status: 200, durationSeconds: 0.02 });
-    const text = metrics.render();
+    const { contentType, text } = await metrics.render();
+    assert.match(contentType, /^text\/plain; version=0\.0\.4/);
     assert.match(text, /http_requests_total\{method="GET",route="\/v1\/\\"odd\\"",status="200"\} 1/);
-    assert.match(text, /http_request_duration_seconds_bucket\{method="GET",route="\/v1\/\\"odd\\"",le="0.025"\} 1/);
+    assert.match(text, /http_request_duration_seconds_bucket\{le="0.025",method="GET",route="\/v1\/\\"odd\\""\} 1/);
     assert.match(text, /http_request_duration_seconds_count\{method="GET",route="\/v1\/\\"odd\\""\} 1/);
   });
 });

@@ -232,8 +232,10 @@ describe('HTTP API without a running purchase order workflow', () => {
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
       assert.match(response.text, /http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
-      assert.match(response.text, /http_request_duration_seconds_bucket\{method="GET",route="\/healthz",le="\+Inf"\} \d+/);
+      assert.match(response.text, /http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/healthz"\} \d+/);
       assert.match(response.text, /route="\/v1\/suppliers\/:supplierId",status="403"/);
+      assert.match(response.text, /^process_uptime_seconds \d/m);
+      assert.match(response.text, /^process_cpu_seconds_total \d/m, "prom-client's default process metrics");
     });
   });
 });
