@@ -39,6 +39,97 @@ describe('canonical JSON and body hashes', () => {
       }),
     );
   });
+
+  it('keeps an own "__proto__" member, so a body carrying one does not hash like one without it', () => {
+    // fast-check's counterexample (seed 513643762) against the former hand-written canonicaliser.
+    const body = JSON.parse('[{"__proto__":[]}]') as unknown;
+    assert.equal(canonicalJson(body), '[{"__proto__":[]}]');
+    assert.notEqual(hashBody(body), hashBody([{}]));
+    assert.equal(canonicalJson(JSON.parse('{"b":1,"__proto__":{"a":2}}')), '{"__proto__":{"a":2},"b":1}');
+  });
+
+  describe('writes every ordinary body byte for byte as the former hand-written canonicaliser did', () => {
+    /** The canonicaliser before RFC 8785 (api/canonical.ts until ADR 0020), kept only to compare against. */
+    function formerCanonicalJson(value: unknown): string {
+      const sortKeys = (member: unknown): unknown => {
+        if (Array.isArray(member)) return member.map((item) => (item === undefined ? null : sortKeys(item)));
+        if (member !== null && typeof member === 'object' && !(member instanceof Date)) {
+          const sorted: Record<string, unknown> = {};
+          for (const key of Object.keys(member).sort()) {
+            const child = (member as Record<string, unknown>)[key];
+            if (child !== undefined) sorted[key] = sortKeys(child);
+          }
+          return sorted;
+        }
+        return member;
+      };
+      return JSON.stringify(sortKeys(value)) ?? 'null';
+    }
+
+    /** Names a JavaScript object orders numerically before all others (array indices). */
+    const isArrayIndex = (key: string) => /^(0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      // Lone surrogates: JSON.parse accepts "\ud800"; both write it escaped.
+      fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)), maxLength: 2 }),
+    );
+    const ordinaryKey = text.filter((key) => key !== '__proto__' && !isArrayIndex(key));
+    const { body: ordinaryBody } = fc.letrec((tie) => ({
+      body: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom(null, true, false),
+        // -0, tiny and huge magnitudes, integers past 2^53: JSON.stringify's number form in both.
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.constantFrom(-0, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, 2 ** 53 + 2, 0.1 + 0.2),
+        text,
+        fc.array(fc.oneof(tie('body'), fc.constant(undefined))),
+        fc.dictionary(ordinaryKey, fc.oneof(tie('body'), fc.constant(undefined))),
+      ),
+    }));
+
+    it('for generated bodies: any text, any number, undefined members and array items (property)', () => {
+      fc.assert(
+        fc.property(ordinaryBody, (body) => {
+          assert.equal(canonicalJson(body), formerCanonicalJson(body));
+        }),
+        { numRuns: 2_000 },
+      );
+    });
+
+    it('for generated JSON as fast-check writes it, less own "__proto__" members and array-index-like names (property)', () => {
+      const ordinary = (value: unknown): boolean =>
+        Array.isArray(value)
+          ? value.every(ordinary)
+          : value === null || typeof value !== 'object'
+            ? true
+            : Object.entries(value).every(([key, member]) => key !== '__proto__' && !isArrayIndex(key) && ordinary(member));
+      fc.assert(
+        fc.property(fc.jsonValue().filter(ordinary), (body) => {
+          assert.equal(canonicalJson(body), formerCanonicalJson(body));
+        }),
+        { numRuns: 1_000 },
+      );
+    });
+
+    it('differs, by design, where JavaScript reordered the former copy: array-index-like member names', () => {
+      // RFC 8785 sorts "10" before "2" (as text); the former copy let the object put indices first
+      // in numeric order. No command schema has such member names, so no requestHash or bodyHash
+      // changes; see ADR 0020.
+      const body = { '2': 'b', '10': 'a', x: 'c' };
+      assert.equal(canonicalJson(body), '{"10":"a","2":"b","x":"c"}');
+      assert.equal(formerCanonicalJson(body), '{"2":"b","10":"a","x":"c"}');
+    });
+
+    it('writes the same for undefined, -0 and a top-level undefined', () => {
+      for (const body of [undefined, -0, [undefined], { a: undefined }, { a: [undefined, -0, 1e21, 1e-7] }]) {
+        assert.equal(canonicalJson(body), formerCanonicalJson(body), JSON.stringify(body));
+      }
+      assert.equal(canonicalJson(undefined), 'null');
+      assert.equal(canonicalJson({ a: -0, b: 1e21, c: 1e-7 }), '{"a":0,"b":1e+21,"c":1e-7}');
+    });
+  });
 });
 
 describe('API keys', () => {
