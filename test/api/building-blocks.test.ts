@@ -9,7 +9,8 @@ import { canonicalJson, hashBody } from '../../api/canonical';
 import { toApiError } from '../../api/errors';
 import { parseIdempotencyKey } from '../../api/idempotency';
 import { ApiMetrics } from '../../api/metrics';
-import { FixedWindowRateLimiter } from '../../api/rate-limit';
+import knexFactory from 'knex';
+import { createRateLimiter } from '../../api/rate-limit';
 import { requestIdFrom } from '../../api/request-context';
 
 describe('canonical JSON and body hashes', () => {
@@ -198,16 +199,28 @@ describe('mapping failures to problems', () => {
 });
 
 describe('rate limiter', () => {
-  it('allows max requests per fixed window per client, then resets', () => {
-    let now = 1_000_000;
-    const limiter = new FixedWindowRateLimiter({ windowMs: 60_000, max: 2, now: () => now });
-    assert.equal(limiter.take('finance#1').allowed, true);
-    assert.deepEqual(limiter.take('finance#1'), { allowed: true, remaining: 0, resetSeconds: 60 });
-    now += 15_000;
-    assert.deepEqual(limiter.take('finance#1'), { allowed: false, remaining: 0, resetSeconds: 45 });
-    assert.equal(limiter.take('warehouse#1').allowed, true, 'other clients have their own window');
-    now += 45_000;
-    assert.equal(limiter.take('finance#1').allowed, true);
+  it('keeps limiting in this instance\'s memory when the database cannot be reached', async () => {
+    const quiet = () => undefined;
+    const unreachable = knexFactory({
+      client: 'pg',
+      connection: 'postgres://postgres@127.0.0.1:1/p2p',
+      pool: { min: 0, max: 1 },
+      log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet },
+    });
+    try {
+      const limiter = createRateLimiter(unreachable, { windowMs: 60_000, max: 2 });
+      assert.equal((await limiter.consume('finance#1')).remainingPoints, 1);
+      assert.equal((await limiter.consume('finance#1')).remainingPoints, 0);
+      const refused = await limiter.consume('finance#1').then(
+        () => assert.fail('the third request in the window must be refused'),
+        (refusal: { remainingPoints: number; msBeforeNext: number }) => refusal,
+      );
+      assert.equal(refused.remainingPoints, 0);
+      assert.ok(refused.msBeforeNext > 0 && refused.msBeforeNext <= 60_000);
+      assert.equal((await limiter.consume('warehouse#1')).remainingPoints, 1, 'other clients have their own window');
+    } finally {
+      await unreachable.destroy();
+    }
   });
 });
 
