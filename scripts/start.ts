@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import pRetry from 'p-retry';
 import { openDatabase, runMigrations } from '../activities/erp/database';
 import type { OpenDatabase } from '../activities/erp/database';
 import { connectClient } from '../temporal-config/connection';
@@ -205,35 +206,33 @@ async function stopChild(child: Child): Promise<void> {
   clearTimeout(forceKill);
 }
 
-async function waitForHttp(url: string, timeoutMs: number, abandoned: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !abandoned()) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return true;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  return false;
+/** Asks `ready` every half second until it says yes (true), `timeoutMs` passes or startup is abandoned (false). */
+function pollUntil(ready: () => Promise<boolean>, timeoutMs: number, abandoned: () => boolean): Promise<boolean> {
+  const attempt = async () => {
+    if (!(await ready())) throw new Error('not ready yet');
+    return true;
+  };
+  return pRetry(attempt, { retries: Infinity, factor: 1, minTimeout: 500, maxRetryTime: timeoutMs, shouldRetry: () => !abandoned() }).catch(() => false);
+}
+
+function waitForHttp(url: string, timeoutMs: number, abandoned: () => boolean): Promise<boolean> {
+  const answers = () => fetch(url, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false);
+  return pollUntil(answers, timeoutMs, abandoned);
 }
 
 /** The worker is ready once Temporal sees it polling the task queue for workflow tasks. */
 async function waitForWorkerPolling(config: AppConfig, address: string, timeoutMs: number, abandoned: () => boolean) {
   const connection = await connectClient({ temporal: { ...config.temporal, address } });
+  const polling = async () => {
+    const { pollers } = await connection.workflowService.describeTaskQueue({
+      namespace: config.temporal.namespace,
+      taskQueue: { name: config.temporal.taskQueue },
+      taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return (pollers ?? []).length > 0;
+  };
   try {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && !abandoned()) {
-      const { pollers } = await connection.workflowService.describeTaskQueue({
-        namespace: config.temporal.namespace,
-        taskQueue: { name: config.temporal.taskQueue },
-        taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
-      });
-      if ((pollers ?? []).length > 0) return true;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    return false;
+    return await pollUntil(polling, timeoutMs, abandoned);
   } finally {
     await connection.close();
   }
