@@ -20,7 +20,7 @@ import { guardJsonBody, requireJsonContentType } from './body-guards';
 import { problemMiddleware, unknownRoute } from './errors';
 import { idempotencyKeys } from './idempotency';
 import { ApiMetrics } from './metrics';
-import { FixedWindowRateLimiter, rateLimit } from './rate-limit';
+import { createRateLimiter, rateLimit } from './rate-limit';
 import { requestContext } from './request-context';
 import { documentsRouter } from './routes/documents';
 import { kpisRouter, publicOpsRouter } from './routes/ops';
@@ -58,7 +58,7 @@ export function createApp(deps: AppDependencies): express.Express {
 
   const v1 = express.Router();
   v1.use(identifyCaller(new ApiKeyRing(config.api.keys)));
-  v1.use(rateLimit(new FixedWindowRateLimiter(rateLimitOptions), rateLimitOptions));
+  v1.use(rateLimit(createRateLimiter(knex, rateLimitOptions), rateLimitOptions));
   v1.use(requireCaller);
   v1.use(express.json({ limit: config.api.bodyLimit, type: ['application/json', 'application/*+json'] }));
   v1.use(requireJsonContentType);

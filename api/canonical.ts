@@ -1,25 +1,20 @@
 import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
 
 /**
- * Canonical JSON: object keys sorted, no whitespace, `undefined` members dropped (as JSON does).
- * Two bodies that mean the same thing hash the same however the client ordered its keys, which is
- * what makes "the same body again" recognisable for idempotent retries and duplicate detection.
+ * Canonical JSON after RFC 8785 (JSON Canonicalization Scheme): object keys sorted by UTF-16 code
+ * units, no whitespace, numbers and strings written as JSON.stringify writes them, `undefined`
+ * members dropped (as JSON does). Two bodies that mean the same thing hash the same however the
+ * client ordered its keys, which is what makes "the same body again" recognisable for idempotent
+ * retries and duplicate detection.
+ *
+ * Hashes of earlier requests live on in running workflows (`requestHash`, `bodyHash`), so this
+ * output must not drift; test/api/building-blocks.test.ts pins it against the former hand-written
+ * canonicaliser, and docs/adr/0020-libraries-over-hand-written-infrastructure.md lists where the
+ * two differ (own `__proto__` members, array-index-like member names).
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value)) ?? 'null';
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : sortKeys(item)));
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const member = (value as Record<string, unknown>)[key];
-      if (member !== undefined) sorted[key] = sortKeys(member);
-    }
-    return sorted;
-  }
-  return value;
+  return canonicalize(value) ?? 'null';
 }
 
 export function sha256Hex(text: string): string {

@@ -1,77 +1,50 @@
 /**
- * A deliberately tiny Prometheus registry: request counts by route and status, and a latency
- * histogram by route. Enough for dashboards and alerts on the API without a metrics dependency;
- * the worker exports Temporal's own SDK metrics separately.
+ * The API's Prometheus metrics (prom-client): request counts by route and status, a latency
+ * histogram by route, and prom-client's default process and Node.js metrics. Each app has its own
+ * registry, so several apps in one process (tests) do not share counters; the worker exports
+ * Temporal's own SDK metrics separately.
  */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-type Labels = Record<string, string>;
-
-function labelKey(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((name) => `${name}="${escapeLabelValue(labels[name]!)}"`)
-    .join(',');
-}
-
-function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-interface HistogramSeries {
-  labels: string;
-  bucketCounts: number[];
-  sum: number;
-  count: number;
-}
-
 export class ApiMetrics {
-  private readonly requestCounts = new Map<string, number>();
-  private readonly latency = new Map<string, HistogramSeries>();
-  private readonly startedAt = Date.now();
+  private readonly registry = new Registry();
+  private readonly requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests handled by the P2P API, by route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route.',
+    labelNames: ['method', 'route'] as const,
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    new Gauge({
+      name: 'process_uptime_seconds',
+      help: 'Seconds since this API process started.',
+      registers: [this.registry],
+      collect() {
+        this.set(process.uptime());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
 
   /** `route` is the matched route pattern (`/v1/purchase-orders/:poNumber`), never the raw path, to bound cardinality. */
   observeRequest(request: { method: string; route: string; status: number; durationSeconds: number }): void {
-    const counterKey = labelKey({ method: request.method, route: request.route, status: String(request.status) });
-    this.requestCounts.set(counterKey, (this.requestCounts.get(counterKey) ?? 0) + 1);
-
-    const histogramKey = labelKey({ method: request.method, route: request.route });
-    let series = this.latency.get(histogramKey);
-    if (!series) {
-      series = { labels: histogramKey, bucketCounts: LATENCY_BUCKETS_SECONDS.map(() => 0), sum: 0, count: 0 };
-      this.latency.set(histogramKey, series);
-    }
-    LATENCY_BUCKETS_SECONDS.forEach((upperBound, index) => {
-      if (request.durationSeconds <= upperBound) series.bucketCounts[index]! += 1;
-    });
-    series.sum += request.durationSeconds;
-    series.count += 1;
+    const { method, route } = request;
+    this.requests.inc({ method, route, status: String(request.status) });
+    this.latency.observe({ method, route }, request.durationSeconds);
   }
 
-  /** Prometheus text exposition format 0.0.4. */
-  render(): string {
-    const lines: string[] = [];
-    lines.push('# HELP http_requests_total HTTP requests handled by the P2P API, by route and status.');
-    lines.push('# TYPE http_requests_total counter');
-    for (const [labels, count] of this.requestCounts) lines.push(`http_requests_total{${labels}} ${count}`);
-
-    lines.push('# HELP http_request_duration_seconds Time to answer an HTTP request, by route.');
-    lines.push('# TYPE http_request_duration_seconds histogram');
-    for (const series of this.latency.values()) {
-      LATENCY_BUCKETS_SECONDS.forEach((upperBound, index) => {
-        lines.push(`http_request_duration_seconds_bucket{${series.labels},le="${upperBound}"} ${series.bucketCounts[index]}`);
-      });
-      lines.push(`http_request_duration_seconds_bucket{${series.labels},le="+Inf"} ${series.count}`);
-      lines.push(`http_request_duration_seconds_sum{${series.labels}} ${series.sum}`);
-      lines.push(`http_request_duration_seconds_count{${series.labels}} ${series.count}`);
-    }
-
-    lines.push('# HELP process_uptime_seconds Seconds since this API process started.');
-    lines.push('# TYPE process_uptime_seconds gauge');
-    lines.push(`process_uptime_seconds ${(Date.now() - this.startedAt) / 1000}`);
-    return `${lines.join('\n')}\n`;
+  /** Prometheus text exposition format, with its content type. */
+  async render(): Promise<{ contentType: string; text: string }> {
+    return { contentType: this.registry.contentType, text: await this.registry.metrics() };
   }
 }
-
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

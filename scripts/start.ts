@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import pRetry from 'p-retry';
 import { openDatabase, runMigrations } from '../activities/erp/database';
 import type { OpenDatabase } from '../activities/erp/database';
 import { connectClient } from '../temporal-config/connection';
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
   const apiUrl = localApiUrl(config);
   const stillStarting = () => Boolean(shuttingDown);
   const [apiReady, workerReady] = await Promise.all([
-    waitUntil(
+    pollUntil(
       async () => (apiListening || !apiAnnouncesListening) && (await answersHealthz(`${probeUrl(config)}/healthz`)),
       120_000,
       stillStarting,
@@ -261,14 +262,15 @@ async function stopChild(child: Child): Promise<void> {
   clearTimeout(forceKill);
 }
 
-async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, abandoned: () => boolean): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && !abandoned()) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  return false;
+/** Asks `ready` every half second until it says yes (true), `timeoutMs` passes or startup is abandoned (false). */
+function pollUntil(ready: () => Promise<boolean>, timeoutMs: number, abandoned: () => boolean): Promise<boolean> {
+  const attempt = async () => {
+    if (!(await ready())) throw new Error('not ready yet');
+    return true;
+  };
+  return pRetry(attempt, { retries: Infinity, factor: 1, minTimeout: 500, maxRetryTime: timeoutMs, shouldRetry: () => !abandoned() }).catch(() => false);
 }
+
 
 /** The API as this process reaches it: by IP, so "localhost" resolving to ::1 first cannot miss it. */
 function probeUrl(config: AppConfig): string {
@@ -300,19 +302,16 @@ async function waitForWorkerPolling(
   abandoned: () => boolean,
 ) {
   const connection = await connectClient({ temporal: { ...config.temporal, address } });
+  const polling = async () => {
+    const { pollers } = await connection.workflowService.describeTaskQueue({
+      namespace: config.temporal.namespace,
+      taskQueue: { name: config.temporal.taskQueue },
+      taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
+    });
+    return (pollers ?? []).some((poller) => poller.identity?.startsWith(`${workerPid}@`));
+  };
   try {
-    return await waitUntil(
-      async () => {
-        const { pollers } = await connection.workflowService.describeTaskQueue({
-          namespace: config.temporal.namespace,
-          taskQueue: { name: config.temporal.taskQueue },
-          taskQueueType: TASK_QUEUE_TYPE_WORKFLOW,
-        });
-        return (pollers ?? []).some((poller) => poller.identity?.startsWith(`${workerPid}@`));
-      },
-      timeoutMs,
-      abandoned,
-    );
+    return await pollUntil(polling, timeoutMs, abandoned);
   } finally {
     await connection.close();
   }

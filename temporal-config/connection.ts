@@ -3,6 +3,7 @@ import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@
 import type { ConnectionOptions, TLSConfig } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { NativeConnectionOptions } from '@temporalio/worker';
+import pRetry from 'p-retry';
 import type { AppConfig } from './env';
 
 export interface RetryOptions {
@@ -12,7 +13,7 @@ export interface RetryOptions {
   initialDelayMs?: number;
   maxDelayMs?: number;
   /** Told about each failed attempt that will be retried. */
-  onRetry?: (attempt: number, error: Error, nextDelayMs: number) => void;
+  onRetry?: (attempt: number, error: Error) => void;
 }
 
 /** TLS as the SDK wants it, read from the files named in config (undefined when TLS is off). */
@@ -58,20 +59,15 @@ export function workerConnectionOptions(config: Pick<AppConfig, 'temporal'>): Na
  * Temporal server (docker compose, npm start), and should wait for it briefly rather than crash,
  * but never hang forever on a wrong address.
  */
-export async function withRetry<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
-  const attempts = options.attempts ?? 10;
-  const maxDelayMs = options.maxDelayMs ?? 5_000;
-  let delayMs = options.initialDelayMs ?? 250;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      options.onRetry?.(attempt, error as Error, delayMs);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      delayMs = Math.min(delayMs * 2, maxDelayMs);
-    }
-  }
+export function withRetry<T>(operation: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  return pRetry(operation, {
+    retries: (options.attempts ?? 10) - 1,
+    minTimeout: options.initialDelayMs ?? 250,
+    maxTimeout: options.maxDelayMs ?? 5_000,
+    onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+      if (retriesLeft > 0) options.onRetry?.(attemptNumber, error);
+    },
+  });
 }
 
 /** Client-side connection (API, scripts). */

@@ -16,8 +16,9 @@ export const TOOLS_VENV = path.join(projectRoot, '.tools', 'venv');
 
 /**
  * Dynamic config the product relies on. Workflow Updates carry every command the API must
- * acknowledge (docs/architecture.md, "Temporal contract"); the search attribute cache refresh makes freshly registered attributes
- * usable immediately, which matters for a server started seconds ago.
+ * acknowledge (docs/architecture.md, "Temporal contract"), and update-with-start (ExecuteMultiOperation) issues a PO and confirms it
+ * in one call; the search attribute cache refresh makes freshly registered attributes usable
+ * immediately, which matters for a server started seconds ago.
  */
 export const DEV_SERVER_DYNAMIC_CONFIG: readonly string[] = [
   'frontend.enableUpdateWorkflowExecution=true',

@@ -96,16 +96,16 @@ function integerSetting(fallback: number, min: number, max = Number.MAX_SAFE_INT
 const port = (fallback: number) => integerSetting(fallback, 1, 65535);
 const positiveInt = (fallback: number) => integerSetting(fallback, 1);
 
+/** The spellings a boolean variable accepts, in any case. */
+const flag = z.stringbool({
+  truthy: ['true', '1', 'yes', 'on'],
+  falsy: ['false', '0', 'no', 'off'],
+  error: (issue) => `expected true or false, got "${String(issue.input)}"`,
+});
+
 /** `fallback` undefined keeps "not set" distinguishable from an explicit false. */
 function booleanFlag<Fallback extends boolean | undefined>(fallback: Fallback) {
-  return optionalString.transform((value, ctx): boolean | Fallback => {
-    if (value === undefined) return fallback;
-    const normalised = value.toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(normalised)) return true;
-    if (['false', '0', 'no', 'off'].includes(normalised)) return false;
-    ctx.addIssue({ code: 'custom', message: `expected true or false, got "${value}"` });
-    return z.NEVER;
-  });
+  return optionalString.pipe(flag.optional()).transform((value): boolean | Fallback => value ?? fallback);
 }
 
 /** Policy durations use the grammar the workflow's timers read (a unit is required: "48h", "2d"). */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
+import pRetry from 'p-retry';
 import type { AppConfig } from '../../temporal-config/env';
 
 /** Anything with winston's info/warn shape; scripts may pass a thin adapter over stdout. */
@@ -109,16 +110,15 @@ export async function runMigrations(
   timeoutMs = 120_000,
 ): Promise<string[]> {
   const migrationSource = new ExtensionAgnosticMigrationSource(directory);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
-      return applied;
-    } catch (error) {
-      if (!isMigrationRace(error) || Date.now() > deadline) throw error;
-      await sleep(250 + Math.random() * 250);
-    }
-  }
+  const [, applied] = (await pRetry(() => knex.migrate.latest({ migrationSource }), {
+    retries: Infinity,
+    factor: 1,
+    minTimeout: 250,
+    randomize: true, // 250–500 ms, so racing siblings do not retry in step
+    maxRetryTime: timeoutMs,
+    shouldRetry: ({ error }) => isMigrationRace(error),
+  })) as [number, string[]];
+  return applied;
 }
 
 /** Lock held by a sibling, or both creating knex's bookkeeping tables at the same instant. */
@@ -150,16 +150,7 @@ class ExtensionAgnosticMigrationSource implements Knex.MigrationSource<string> {
 }
 
 async function waitUntilQueryable(knex: Knex, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await knex.raw('select 1');
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(500);
-    }
-  }
+  await pRetry(() => knex.raw('select 1'), { retries: Infinity, factor: 1, minTimeout: 500, maxRetryTime: timeoutMs });
 }
 
 interface EmbeddedServer {

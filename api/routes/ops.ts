@@ -7,7 +7,6 @@ import express, { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { ReadModelPort } from '../../activities/ports';
 import { allowRoles } from '../auth';
-import { PROMETHEUS_CONTENT_TYPE } from '../metrics';
 import type { ApiMetrics } from '../metrics';
 import { openApiDocument } from '../openapi';
 
@@ -94,8 +93,9 @@ export function publicOpsRouter({ client, readModel, metrics }: OpsRouteDeps): R
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { temporal, database } });
   });
 
-  router.get('/metrics', (_req, res) => {
-    res.type(PROMETHEUS_CONTENT_TYPE).send(metrics.render());
+  router.get('/metrics', async (_req, res) => {
+    const { contentType, text } = await metrics.render();
+    res.type(contentType).send(text);
   });
 
   router.get('/v1/openapi.json', (_req, res) => {

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -210,6 +210,19 @@ function orderTotal(po: CreatePurchaseOrder): number {
   return Number(round2(sum(po.lines.map((line) => mul(line.quantity, line.unitPrice)))));
 }
 
+/**
+ * The state of a PO whose number already exists, once it is issued. A finished PO no longer takes
+ * Updates, but still answers queries.
+ */
+async function confirmExisting(gateway: PurchaseOrderGateway, poNumber: string, requestHash: string): Promise<PoView> {
+  try {
+    return await gateway.withCommandDeadline(() => gateway.handle(poNumber).executeUpdate(confirmIssued, { args: [{ requestHash }] }));
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+    return gateway.view(poNumber);
+  }
+}
+
 const ListQuery = z
   .object({
     status: PoStatus.optional(),
@@ -245,37 +258,33 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
     const requestHash = hashBody(po);
     const id = workflowId(po.poNumber);
     const input: PurchaseOrderWorkflowInput = { kind: 'new', po, requestHash, actor, issuedAt: new Date().toISOString() };
-    let created = true;
-    try {
-      await client.workflow.start(WORKFLOW_TYPE, {
-        taskQueue: TASK_QUEUE,
-        workflowId: id,
-        args: [input],
-        // A PO number is issued once, ever: even a closed PO's number cannot start a new one.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: PO_NUMBER, value: po.poNumber },
-          { key: SUPPLIER_ID, value: po.supplierId },
-          { key: PO_STATUS, value: 'issued' },
-          { key: HAS_OPEN_EXCEPTION, value: false },
-          { key: PO_TOTAL, value: orderTotal(po) },
-        ],
-      });
-    } catch (error) {
-      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-      created = false;
-    }
-
-    const handle = gateway.handle(po.poNumber);
-    let view: PoView;
-    try {
-      // Answers once the PO is recorded in the ERP read model, so a listing right after sees it.
-      view = await gateway.withCommandDeadline(() => handle.executeUpdate(confirmIssued, { args: [{ requestHash }] }));
-    } catch (error) {
-      // A finished PO no longer takes Updates, but still answers queries.
-      if (created || !(error instanceof WorkflowNotFoundError)) throw error;
-      view = await gateway.view(po.poNumber);
-    }
+    const startWorkflowOperation = new WithStartWorkflowOperation(WORKFLOW_TYPE, {
+      taskQueue: TASK_QUEUE,
+      workflowId: id,
+      args: [input],
+      // A PO number is issued once, ever: a running PO (conflict policy) or a finished one (reuse
+      // policy) of the same number refuses the start, so only the request that creates it gets 201.
+      workflowIdConflictPolicy: 'FAIL',
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: PO_NUMBER, value: po.poNumber },
+        { key: SUPPLIER_ID, value: po.supplierId },
+        { key: PO_STATUS, value: 'issued' },
+        { key: HAS_OPEN_EXCEPTION, value: false },
+        { key: PO_TOTAL, value: orderTotal(po) },
+      ],
+    });
+    // Starts the PO and answers once it is recorded in the ERP read model (so a listing right
+    // after sees it), in one call.
+    const { created, view } = await gateway
+      .withCommandDeadline(() => client.workflow.executeUpdateWithStart(confirmIssued, { args: [{ requestHash }], startWorkflowOperation }))
+      .then(
+        (issued) => ({ created: true, view: issued }),
+        async (error: unknown) => {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          return { created: false, view: await confirmExisting(gateway, po.poNumber, requestHash) };
+        },
+      );
     if (view.requestHash !== requestHash) {
       throw new ConflictError(`Purchase order ${po.poNumber} already exists with a different body.`, 'PURCHASE_ORDER_EXISTS');
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
@@ -82,7 +82,8 @@ describe('supplier portal webhooks', () => {
     assert.equal(verifyWebhook('another-secret-entirely', sent.id, timestamp, delivery.body, signature), false);
     assert.equal(verifyWebhook(SECRET, sent.id, timestamp, delivery.body.replace('10.30', '10.00'), signature), false);
     // A captured delivery replayed an hour later is refused.
-    assert.equal(verifyWebhook(SECRET, sent.id, timestamp, delivery.body, signature, { now: new Date(Date.now() + 3_600_000) }), false);
+    const anHourAgo = Number(timestamp) - 3_600;
+    assert.equal(verifyWebhook(SECRET, sent.id, anHourAgo, delivery.body, signWebhook(SECRET, sent.id, anHourAgo, delivery.body)), false);
 
     const body = JSON.parse(delivery.body);
     assert.equal(body.type, 'invoice.exception');
@@ -151,8 +152,18 @@ describe('supplier portal webhooks', () => {
   test('Standard Webhooks "whsec_" secrets sign with the decoded key', () => {
     const key = Buffer.from('0123456789abcdef0123456789abcdef');
     const whsec = `whsec_${key.toString('base64')}`;
-    const signature = signWebhook(whsec, 'msg_1', 1_700_000_000, '{"a":1}');
-    assert.ok(verifyWebhook(whsec, 'msg_1', 1_700_000_000, '{"a":1}', `v1,bogus ${signature}`, { now: new Date(1_700_000_000_000) }));
-    assert.notEqual(signature, signWebhook(key.toString('base64'), 'msg_1', 1_700_000_000, '{"a":1}'));
+    const now = Math.floor(Date.now() / 1000);
+    const signature = signWebhook(whsec, 'msg_1', now, '{"a":1}');
+    assert.equal(signature, `v1,${createHmac('sha256', key).update(`msg_1.${now}.{"a":1}`).digest('base64')}`);
+    assert.ok(verifyWebhook(whsec, 'msg_1', now, '{"a":1}', `v1,bogus ${signature}`));
+    assert.notEqual(signature, signWebhook(key.toString('base64'), 'msg_1', now, '{"a":1}'));
+  });
+
+  test('any other secret signs with its UTF-8 bytes', () => {
+    const secret = 'clé-du-portail-fournisseur-€';
+    assert.equal(
+      signWebhook(secret, 'msg_2', 1_700_000_000, '{"a":1}'),
+      `v1,${createHmac('sha256', Buffer.from(secret, 'utf8')).update('msg_2.1700000000.{"a":1}').digest('base64')}`,
+    );
   });
 });

@@ -9,7 +9,8 @@ import { canonicalJson, hashBody } from '../../api/canonical';
 import { toApiError } from '../../api/errors';
 import { parseIdempotencyKey } from '../../api/idempotency';
 import { ApiMetrics } from '../../api/metrics';
-import { FixedWindowRateLimiter } from '../../api/rate-limit';
+import knexFactory from 'knex';
+import { createRateLimiter } from '../../api/rate-limit';
 import { requestIdFrom } from '../../api/request-context';
 
 describe('canonical JSON and body hashes', () => {
@@ -38,6 +39,97 @@ describe('canonical JSON and body hashes', () => {
         assert.deepEqual(JSON.parse(canonicalJson(value)), JSON.parse(JSON.stringify(value)));
       }),
     );
+  });
+
+  it('keeps an own "__proto__" member, so a body carrying one does not hash like one without it', () => {
+    // fast-check's counterexample (seed 513643762) against the former hand-written canonicaliser.
+    const body = JSON.parse('[{"__proto__":[]}]') as unknown;
+    assert.equal(canonicalJson(body), '[{"__proto__":[]}]');
+    assert.notEqual(hashBody(body), hashBody([{}]));
+    assert.equal(canonicalJson(JSON.parse('{"b":1,"__proto__":{"a":2}}')), '{"__proto__":{"a":2},"b":1}');
+  });
+
+  describe('writes every ordinary body byte for byte as the former hand-written canonicaliser did', () => {
+    /** The canonicaliser before RFC 8785 (api/canonical.ts until ADR 0020), kept only to compare against. */
+    function formerCanonicalJson(value: unknown): string {
+      const sortKeys = (member: unknown): unknown => {
+        if (Array.isArray(member)) return member.map((item) => (item === undefined ? null : sortKeys(item)));
+        if (member !== null && typeof member === 'object' && !(member instanceof Date)) {
+          const sorted: Record<string, unknown> = {};
+          for (const key of Object.keys(member).sort()) {
+            const child = (member as Record<string, unknown>)[key];
+            if (child !== undefined) sorted[key] = sortKeys(child);
+          }
+          return sorted;
+        }
+        return member;
+      };
+      return JSON.stringify(sortKeys(value)) ?? 'null';
+    }
+
+    /** Names a JavaScript object orders numerically before all others (array indices). */
+    const isArrayIndex = (key: string) => /^(0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      // Lone surrogates: JSON.parse accepts "\ud800"; both write it escaped.
+      fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((code) => String.fromCharCode(code)), maxLength: 2 }),
+    );
+    const ordinaryKey = text.filter((key) => key !== '__proto__' && !isArrayIndex(key));
+    const { body: ordinaryBody } = fc.letrec((tie) => ({
+      body: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom(null, true, false),
+        // -0, tiny and huge magnitudes, integers past 2^53: JSON.stringify's number form in both.
+        fc.double({ noNaN: true, noDefaultInfinity: true }),
+        fc.integer(),
+        fc.constantFrom(-0, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, 2 ** 53 + 2, 0.1 + 0.2),
+        text,
+        fc.array(fc.oneof(tie('body'), fc.constant(undefined))),
+        fc.dictionary(ordinaryKey, fc.oneof(tie('body'), fc.constant(undefined))),
+      ),
+    }));
+
+    it('for generated bodies: any text, any number, undefined members and array items (property)', () => {
+      fc.assert(
+        fc.property(ordinaryBody, (body) => {
+          assert.equal(canonicalJson(body), formerCanonicalJson(body));
+        }),
+        { numRuns: 2_000 },
+      );
+    });
+
+    it('for generated JSON as fast-check writes it, less own "__proto__" members and array-index-like names (property)', () => {
+      const ordinary = (value: unknown): boolean =>
+        Array.isArray(value)
+          ? value.every(ordinary)
+          : value === null || typeof value !== 'object'
+            ? true
+            : Object.entries(value).every(([key, member]) => key !== '__proto__' && !isArrayIndex(key) && ordinary(member));
+      fc.assert(
+        fc.property(fc.jsonValue().filter(ordinary), (body) => {
+          assert.equal(canonicalJson(body), formerCanonicalJson(body));
+        }),
+        { numRuns: 1_000 },
+      );
+    });
+
+    it('differs, by design, where JavaScript reordered the former copy: array-index-like member names', () => {
+      // RFC 8785 sorts "10" before "2" (as text); the former copy let the object put indices first
+      // in numeric order. No command schema has such member names, so no requestHash or bodyHash
+      // changes; see ADR 0020.
+      const body = { '2': 'b', '10': 'a', x: 'c' };
+      assert.equal(canonicalJson(body), '{"10":"a","2":"b","x":"c"}');
+      assert.equal(formerCanonicalJson(body), '{"2":"b","10":"a","x":"c"}');
+    });
+
+    it('writes the same for undefined, -0 and a top-level undefined', () => {
+      for (const body of [undefined, -0, [undefined], { a: undefined }, { a: [undefined, -0, 1e21, 1e-7] }]) {
+        assert.equal(canonicalJson(body), formerCanonicalJson(body), JSON.stringify(body));
+      }
+      assert.equal(canonicalJson(undefined), 'null');
+      assert.equal(canonicalJson({ a: -0, b: 1e21, c: 1e-7 }), '{"a":0,"b":1e+21,"c":1e-7}');
+    });
   });
 });
 
@@ -107,16 +199,28 @@ describe('mapping failures to problems', () => {
 });
 
 describe('rate limiter', () => {
-  it('allows max requests per fixed window per client, then resets', () => {
-    let now = 1_000_000;
-    const limiter = new FixedWindowRateLimiter({ windowMs: 60_000, max: 2, now: () => now });
-    assert.equal(limiter.take('finance#1').allowed, true);
-    assert.deepEqual(limiter.take('finance#1'), { allowed: true, remaining: 0, resetSeconds: 60 });
-    now += 15_000;
-    assert.deepEqual(limiter.take('finance#1'), { allowed: false, remaining: 0, resetSeconds: 45 });
-    assert.equal(limiter.take('warehouse#1').allowed, true, 'other clients have their own window');
-    now += 45_000;
-    assert.equal(limiter.take('finance#1').allowed, true);
+  it('keeps limiting in this instance\'s memory when the database cannot be reached', async () => {
+    const quiet = () => undefined;
+    const unreachable = knexFactory({
+      client: 'pg',
+      connection: 'postgres://postgres@127.0.0.1:1/p2p',
+      pool: { min: 0, max: 1 },
+      log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet },
+    });
+    try {
+      const limiter = createRateLimiter(unreachable, { windowMs: 60_000, max: 2 });
+      assert.equal((await limiter.consume('finance#1')).remainingPoints, 1);
+      assert.equal((await limiter.consume('finance#1')).remainingPoints, 0);
+      const refused = await limiter.consume('finance#1').then(
+        () => assert.fail('the third request in the window must be refused'),
+        (refusal: { remainingPoints: number; msBeforeNext: number }) => refusal,
+      );
+      assert.equal(refused.remainingPoints, 0);
+      assert.ok(refused.msBeforeNext > 0 && refused.msBeforeNext <= 60_000);
+      assert.equal((await limiter.consume('warehouse#1')).remainingPoints, 1, 'other clients have their own window');
+    } finally {
+      await unreachable.destroy();
+    }
   });
 });
 
@@ -134,12 +238,13 @@ describe('small parsers', () => {
     assert.notEqual(requestIdFrom('<script>'), '<script>');
   });
 
-  it('renders Prometheus text with escaped labels', () => {
+  it('renders Prometheus text with escaped labels', async () => {
     const metrics = new ApiMetrics();
     metrics.observeRequest({ method: 'GET', route: '/v1/"odd"', status: 200, durationSeconds: 0.02 });
-    const text = metrics.render();
+    const { contentType, text } = await metrics.render();
+    assert.match(contentType, /^text\/plain; version=0\.0\.4/);
     assert.match(text, /http_requests_total\{method="GET",route="\/v1\/\\"odd\\"",status="200"\} 1/);
-    assert.match(text, /http_request_duration_seconds_bucket\{method="GET",route="\/v1\/\\"odd\\"",le="0.025"\} 1/);
+    assert.match(text, /http_request_duration_seconds_bucket\{le="0.025",method="GET",route="\/v1\/\\"odd\\""\} 1/);
     assert.match(text, /http_request_duration_seconds_count\{method="GET",route="\/v1\/\\"odd\\""\} 1/);
   });
 });

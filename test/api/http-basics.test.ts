@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createTestDatabase } from '../helpers/database';
 import { ALL_KEYS, KEYS, problemShape, startApi } from './api-harness';
 import type { ApiUnderTest, KeyName } from './api-harness';
 
@@ -232,8 +233,10 @@ describe('HTTP API without a running purchase order workflow', () => {
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
       assert.match(response.text, /http_requests_total\{method="GET",route="\/healthz",status="200"\} \d+/);
-      assert.match(response.text, /http_request_duration_seconds_bucket\{method="GET",route="\/healthz",le="\+Inf"\} \d+/);
+      assert.match(response.text, /http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/healthz"\} \d+/);
       assert.match(response.text, /route="\/v1\/suppliers\/:supplierId",status="403"/);
+      assert.match(response.text, /^process_uptime_seconds \d/m);
+      assert.match(response.text, /^process_cpu_seconds_total \d/m, "prom-client's default process metrics");
     });
   });
 });
@@ -264,5 +267,35 @@ describe('rate limiting per API key', () => {
     const otherKey = await api.request('GET', '/v1/purchase-orders', { key: 'finance' });
     assert.equal(otherKey.status, 200);
     assert.match(otherKey.headers.get('ratelimit') ?? '', /^"default";r=2;t=\d+$/);
+  });
+});
+
+describe('rate limiting across API instances', () => {
+  it('gives a key one limit across two API instances on the same database, whichever instance answers', async () => {
+    const database = await createTestDatabase();
+    const env = { API_RATE_LIMIT_MAX: '4', API_RATE_LIMIT_WINDOW_MS: '60000' };
+    const instances = await Promise.all([startApi({ database, env }), startApi({ database, env })]);
+    try {
+      const answers = [];
+      // Alternating between the instances, as a load balancer would.
+      for (let i = 0; i < 6; i++) answers.push(await instances[i % 2]!.request('GET', '/v1/purchase-orders', { key: 'operator' }));
+      assert.deepEqual(
+        answers.map((answer) => answer.status),
+        [200, 200, 200, 200, 429, 429],
+      );
+      assert.deepEqual(
+        answers.slice(0, 4).map((answer) => answer.headers.get('ratelimit')?.split(';')[1]),
+        ['r=3', 'r=2', 'r=1', 'r=0'],
+      );
+      assert.equal(problemShape(answers[5]!).code, 'RATE_LIMITED');
+      assert.match(answers[5]!.headers.get('retry-after') ?? '', /^\d+$/);
+
+      const otherKey = await instances[1]!.request('GET', '/v1/purchase-orders', { key: 'finance' });
+      assert.equal(otherKey.status, 200);
+      assert.match(otherKey.headers.get('ratelimit') ?? '', /^"default";r=3;t=\d+$/);
+    } finally {
+      await Promise.all(instances.map((instance) => instance.close()));
+      await database.drop();
+    }
   });
 });

@@ -12,7 +12,7 @@ import winston from 'winston';
 import { toApiError } from '../../api/errors';
 import { openApiDocument } from '../../api/openapi';
 import { PurchaseOrderGateway } from '../../api/routes/purchase-orders';
-import { SUPPLIER_ID } from '../../workflows/purchase-order/definitions';
+import { PO_NUMBER, SUPPLIER_ID } from '../../workflows/purchase-order/definitions';
 import { CreatePurchaseOrder } from '../../workflows/domain/schemas';
 import { WORKFLOW_TYPE, cancel, workflowId } from '../../workflows/purchase-order/definitions';
 import { loadConfig } from '../../temporal-config/env';
@@ -135,6 +135,19 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
       assert.equal(retried.status, 200, retried.text);
       assert.deepEqual(retried.body, created.body);
       conforms('post', '/v1/purchase-orders', retried);
+    });
+
+    it('answers one of several identical POSTs racing for a new PO number with 201 and the others with 200', async () => {
+      // A supplier of its own, so the listings the other tests check stay as they are.
+      const supplier = await api.request('PUT', '/v1/suppliers/INITECH', { key: 'procurement', body: { name: 'Initech', currency: 'USD', paymentTerms: { netDays: 30 } } });
+      assert.equal(supplier.status, 200, supplier.text);
+      const answers = await Promise.all(Array.from({ length: 4 }, () => api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-RACE', 'INITECH') })));
+      assert.deepEqual(answers.map((answer) => answer.status).sort(), [200, 200, 200, 201], answers.map((answer) => answer.text).join('\n'));
+      for (const answer of answers) assert.deepEqual(answer.body, { poNumber: 'PO-API-RACE', workflowId: 'purchase-order:PO-API-RACE', status: 'issued' });
+
+      const { typedSearchAttributes } = await client.workflow.getHandle(workflowId('PO-API-RACE')).describe();
+      assert.equal(typedSearchAttributes.get(PO_NUMBER), 'PO-API-RACE');
+      assert.equal(typedSearchAttributes.get(SUPPLIER_ID), 'INITECH');
     });
 
     it('refuses the same PO number with another body (409) and an unknown supplier (422)', async () => {

@@ -93,6 +93,13 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it('reads a flag as true/1/yes/on or false/0/no/off in any case, and names what it got otherwise', () => {
+    for (const [text, expected] of [['YES', true], [' On ', true], ['1', true], ['Off', false], ['no', false], ['0', false], ['', true]] as const) {
+      assert.equal(loadConfig({ CAPTURE_DISCOUNTS: text }).policy.captureDiscounts, expected, JSON.stringify(text));
+    }
+    assert.throws(() => loadConfig({ CAPTURE_DISCOUNTS: 'y' }), /CAPTURE_DISCOUNTS: expected true or false, got "y"/);
+  });
+
   it('names every bad variable at once, so one restart fixes them all', () => {
     let error: unknown;
     try {
