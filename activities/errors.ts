@@ -61,6 +61,13 @@ export class UnbalancedJournalError extends AdapterRefusal {
   }
 }
 
+/** A command whose body does not fit the shared schemas (sent around the API). */
+export class InvalidCommandError extends AdapterRefusal {
+  constructor(message: string) {
+    super('INVALID_COMMAND', message);
+  }
+}
+
 export class UnknownSupplierError extends AdapterRefusal {
   constructor(readonly supplierId: string) {
     super('UNKNOWN_SUPPLIER', `Unknown supplier ${supplierId}`);
@@ -94,5 +101,16 @@ export class InvalidCursorError extends Error {
   constructor() {
     super('The cursor is not valid; start again without a cursor');
     this.name = 'InvalidCursorError';
+  }
+}
+
+/**
+ * The ERP's snapshot of a PO is not where the workflow's events start from: a bug or a PO's data
+ * edited by hand. Retried (an operator can repair the snapshot), loudly.
+ */
+export class SnapshotOutOfStepError extends Error {
+  constructor(poNumber: string, expected: number, folded: number) {
+    super(`The ERP's snapshot of PO ${poNumber} is out of step with its workflow: folding the event gives ${folded} events, the workflow has ${expected}`);
+    this.name = 'SnapshotOutOfStepError';
   }
 }

@@ -11,7 +11,7 @@ import type { PaymentTerms, SlaProfile } from '../workflows/domain/schemas';
 import type { InvoiceState, PoPolicy } from '../workflows/domain/state';
 import { AdapterRefusal, UnbalancedJournalError, UnknownSupplierError } from './errors';
 import { PAYMENT_ID_FROM_AP, type PurchaseOrderActivities } from '../workflows/purchase-order/activity-contract';
-import type { BusinessEventRecord, PaymentExecution, Ports, SupplierNotification } from './ports';
+import type { BusinessEventRecord, EventRecord, PaymentExecution, Ports, SupplierNotification } from './ports';
 
 /** System-wide timer defaults and payment policy (AppConfig.policy). */
 export interface PolicyDefaults extends SlaProfile {
@@ -39,14 +39,26 @@ function translated<A extends unknown[], R>(activity: (...args: A) => Promise<R>
 }
 
 export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): PurchaseOrderActivities {
-  async function record(event: BusinessEventRecord): Promise<{ applied: boolean }> {
-    const result = await ports.erp.recordBusinessEvent(event);
+  async function record(event: BusinessEventRecord | EventRecord): Promise<{ applied: boolean }> {
+    const result = 'po' in event ? await ports.erp.recordBusinessEvent(event) : await ports.erp.recordEvent(event);
     log.info(result.applied ? 'Business event recorded' : 'Business event was already recorded', {
       poNumber: event.poNumber,
       eventType: event.type,
       eventId: event.eventId,
     });
     return result;
+  }
+
+  async function postToAp(invoice: InvoiceState & { poNumber: string; supplierId: string }): Promise<string> {
+    const { apReference } = await ports.ap.submitApprovedInvoice(invoice);
+    log.info('Approved invoice registered with AP', { poNumber: invoice.poNumber, invoiceNumber: invoice.invoiceNumber, apReference });
+    return apReference;
+  }
+
+  async function pay(payment: PaymentExecution): Promise<string> {
+    const { paymentId } = await ports.ap.executePayment(payment);
+    log.info('Payment executed', { poNumber: payment.poNumber, invoiceNumber: payment.invoiceNumber, attempt: payment.attempt, paymentId });
+    return paymentId;
   }
 
   return {
@@ -82,8 +94,7 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): 
     /** Registers an approved invoice with AP, then records its posting and payment date. */
     postApprovedInvoice: translated(
       async (input: { invoice: InvoiceState & { poNumber: string; supplierId: string }; record: BusinessEventRecord }): Promise<{ apReference: string; applied: boolean }> => {
-        const { apReference } = await ports.ap.submitApprovedInvoice(input.invoice);
-        log.info('Approved invoice registered with AP', { poNumber: input.invoice.poNumber, invoiceNumber: input.invoice.invoiceNumber, apReference });
+        const apReference = await postToAp(input.invoice);
         const { applied } = await record(input.record);
         return { apReference, applied };
       },
@@ -94,10 +105,21 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): 
      * records it with the id AP gave, journal included, in one transaction.
      */
     payInvoice: translated(async (input: { payment: PaymentExecution; record: BusinessEventRecord }): Promise<{ paymentId: string }> => {
-      const { payment } = input;
-      const { paymentId } = await ports.ap.executePayment(payment);
-      log.info('Payment executed', { poNumber: payment.poNumber, invoiceNumber: payment.invoiceNumber, attempt: payment.attempt, paymentId });
-      await record(withPaymentId(input.record, payment.invoiceNumber, paymentId));
+      const paymentId = await pay(input.payment);
+      await record(withPaymentId(input.record, input.payment.invoiceNumber, paymentId));
+      return { paymentId };
+    }),
+
+    recordEvent: translated(record),
+
+    postInvoiceToAp: translated(async (input: { invoice: InvoiceState & { poNumber: string; supplierId: string }; record: EventRecord }) => {
+      await postToAp(input.invoice);
+      return record(input.record);
+    }),
+
+    payInvoiceThroughAp: translated(async (input: { payment: PaymentExecution; record: EventRecord }): Promise<{ paymentId: string }> => {
+      const paymentId = await pay(input.payment);
+      await record(withPaymentIdInEvents(input.record, paymentId));
       return { paymentId };
     }),
   };
@@ -118,5 +140,14 @@ function withPaymentId(record: BusinessEventRecord, invoiceNumber: string, payme
           : invoice,
       ),
     },
+  };
+}
+
+/** The compact record of a payment, with AP's payment id where the placeholder stood. */
+function withPaymentIdInEvents(record: EventRecord, paymentId: string): EventRecord {
+  return {
+    ...record,
+    payload: { ...record.payload, paymentId },
+    events: record.events.map((event) => (event.type === 'payment.executed' && event.paymentId === PAYMENT_ID_FROM_AP ? { ...event, paymentId } : event)),
   };
 }

@@ -8,9 +8,9 @@
 import type { z } from 'zod';
 import type { Kpis as KpisSchema, SupplierInput } from '../workflows/domain/schemas';
 import type { InvoiceState, PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../workflows/domain/state';
-import type { BusinessEventRecord, PaymentExecution, SupplierNotification } from '../workflows/purchase-order/activity-contract';
+import type { BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification } from '../workflows/purchase-order/activity-contract';
 
-export type { BusinessEventRecord, PaymentExecution, SupplierNotification };
+export type { BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification };
 
 /** Supplier record including what only the adapters may see. */
 export interface SupplierRecord extends Supplier {
@@ -24,8 +24,10 @@ export interface SupplierRecord extends Supplier {
 export interface ErpPort {
   /** The supplier as the ERP holds it (terms, tolerances, webhook), or undefined. */
   getSupplier(supplierId: string): Promise<SupplierRecord | undefined>;
-  /** Records one business event; throws DuplicateInvoiceError, UnbalancedJournalError. */
+  /** Records one business event that carries the PO after it; throws DuplicateInvoiceError, UnbalancedJournalError. */
   recordBusinessEvent(record: BusinessEventRecord): Promise<{ applied: boolean }>;
+  /** Records one business event from the PO's own events (folded by the ERP), notifications included. */
+  recordEvent(record: EventRecord): Promise<{ applied: boolean }>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -56,6 +58,8 @@ export interface ReadModelPort {
   listPurchaseOrders(filter: PurchaseOrderListFilter): Promise<{ items: PurchaseOrderSummary[]; nextCursor: string | null }>;
   /** The PO's full state as of its latest recorded event (readable after workflow retention). */
   getPurchaseOrderSnapshot(poNumber: string): Promise<PoView | undefined>;
+  /** Whose PO it is, once its issue is recorded; undefined before that, or for an unknown number. */
+  purchaseOrderSupplier(poNumber: string): Promise<string | undefined>;
   /** Sum of debits minus credits per account, optionally for one PO: for invariants and ops. */
   accountBalances(poNumber?: string): Promise<Record<string, string>>;
   kpis(now?: Date): Promise<Kpis>;

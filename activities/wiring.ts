@@ -12,6 +12,7 @@ import { KnexErp } from './erp/knex-erp';
 import { KnexIdempotencyRecords } from './erp/knex-idempotency';
 import { KnexReadModel } from './erp/knex-read-model';
 import { OutboxRelay } from './erp/outbox-relay';
+import { SupplierNotificationRelay } from './supplier-portal/queue';
 import { WebhookSupplierPortal } from './supplier-portal/webhook';
 
 export interface PortDependencies {
@@ -23,6 +24,8 @@ export interface PortDependencies {
 /** The concrete adapters, so the worker can run the relay loop (`outbox.start` / `outbox.stop`). */
 export interface WiredPorts extends Ports {
   outbox: OutboxRelay;
+  /** Delivers the supplier notifications queued with business events. */
+  notifications: SupplierNotificationRelay;
 }
 
 /** What the API reads and keeps: the ERP's read model and the Idempotency-Key records. */
@@ -37,9 +40,11 @@ export function createApiPorts(knex: Knex): ApiPorts {
 
 export function createPorts({ config, knex, logger }: PortDependencies): WiredPorts {
   const erp = new KnexErp(knex, logger);
+  const portal = new WebhookSupplierPortal(knex, erp, { timeoutMs: config.portal.webhookTimeoutMs }, logger);
   return {
     erp,
-    portal: new WebhookSupplierPortal(knex, erp, { timeoutMs: config.portal.webhookTimeoutMs }, logger),
+    portal,
+    notifications: new SupplierNotificationRelay(knex, portal, {}, logger),
     ap: createAccountsPayable(config.accountsPayable, knex),
     outbox: new OutboxRelay(
       knex,

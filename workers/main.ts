@@ -11,6 +11,7 @@ import { connectWorker } from '../temporal-config/connection';
 import { loadConfig, projectRoot } from '../temporal-config/env';
 import type { AppConfig } from '../temporal-config/env';
 import { createLogger, installTemporalRuntime } from '../temporal-config/logging';
+import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../temporal-config/workflow-bundle';
 import type { Logger } from '../temporal-config/logging';
 
 /** Everything a test may hand in instead of having the worker open its own. */
@@ -35,7 +36,7 @@ export interface RunningWorker {
  * when WORKFLOW_BUNDLE_PATH names one: it skips a webpack build at every start and pins the
  * exact workflow code that replay tests ran against.
  */
-export function workflowCodeOptions(config: AppConfig): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> {
+export function workflowCodeOptions(config: AppConfig): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle' | 'bundlerOptions'> {
   const bundlePath = config.temporal.workflowBundlePath;
   if (bundlePath) {
     if (!fs.existsSync(bundlePath)) throw new Error(`WORKFLOW_BUNDLE_PATH ${bundlePath} does not exist`);
@@ -44,7 +45,7 @@ export function workflowCodeOptions(config: AppConfig): Pick<WorkerOptions, 'wor
   const builtBundle = path.join(projectRoot, 'dist', 'workflow-bundle.js');
   const runningCompiled = path.extname(__filename) === '.js';
   if (runningCompiled && fs.existsSync(builtBundle)) return { workflowBundle: { codePath: builtBundle } };
-  return { workflowsPath: require.resolve('../workflows') };
+  return { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...SHARED_WORKFLOW_MODULES] } };
 }
 
 export async function startWorker(config: AppConfig, deps: WorkerDependencies = {}): Promise<RunningWorker> {
@@ -82,9 +83,11 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
 
     const finished = worker.run();
     ports.outbox.start(config.outbox.relayIntervalMs);
+    ports.notifications.start(config.outbox.relayIntervalMs);
     const releaseOwnResources = async () => {
       await finished.catch(() => undefined);
       await ports.outbox.stop();
+      await ports.notifications.stop();
       await ownConnection?.close();
       await database?.close();
     };

@@ -2,15 +2,22 @@
  * The reference ERP's write side: this project's own PostgreSQL schema reached through knex
  * (docs/architecture.md, "Adapters"). What the activities record goes through here.
  *
- * Every business event is written by `recordBusinessEvent` in ONE transaction — its idempotency
- * key, the PO's tables, the document it is about, the journal, inventory and the outbox row — so a
- * retried activity either finds its key and changes nothing, or writes everything.
+ * Every business event is written in ONE transaction — its idempotency key, the PO's tables, the
+ * document it is about, the journal, inventory, the outbox row and the supplier notifications — so
+ * a retried activity either finds its key and changes nothing, or writes everything.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Knex } from 'knex';
+import { apply, initialState } from '../../workflows/domain/lifecycle/apply';
+import { view } from '../../workflows/domain/lifecycle/views';
 import { assertBalanced } from '../../workflows/domain/ledger';
 import { dec } from '../../workflows/domain/money';
-import { silentLog, UnbalancedJournalError, type AdapterLog } from '../errors';
+import { PoEvent as PoEventSchema } from '../../workflows/domain/schemas';
+import type { PoEvent, PoState, PoView } from '../../workflows/domain/state';
+import type { BusinessEventBase, EventRecord } from '../../workflows/purchase-order/activity-contract';
+import { InvalidCommandError, SnapshotOutOfStepError, silentLog, UnbalancedJournalError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord, ErpPort, SupplierRecord } from '../ports';
+import { enqueueSupplierNotification } from '../supplier-portal/queue';
 import { writePurchaseOrderTables } from './po-tables';
 import { json, toSupplierRecord, type SupplierRow } from './rows';
 
@@ -25,32 +32,64 @@ export class KnexErp implements ErpPort {
     return row ? toSupplierRecord(row) : undefined;
   }
 
+  /** A business event that carries the PO after it (POs started before the compact form). */
   async recordBusinessEvent(record: BusinessEventRecord): Promise<{ applied: boolean }> {
-    if (record.journal) {
+    return this.record(record, async (trx) => {
+      await writePurchaseOrderTables(trx, record, this.log);
+      return record;
+    });
+  }
+
+  /**
+   * A business event from the PO's own events: folded onto the snapshot the ERP holds (locked for
+   * the transaction), checked to be in step with the workflow, written where it changed anything,
+   * with the supplier notifications queued in the same transaction.
+   */
+  async recordEvent(record: EventRecord): Promise<{ applied: boolean }> {
+    for (const event of record.events) assertWellFormed(event, record.poNumber);
+    return this.record(record, async (trx) => {
+      const row = await trx('purchase_orders').where({ po_number: record.poNumber }).forUpdate().first<{ snapshot: PoView | null } | undefined>('snapshot');
+      const previous = row?.snapshot ?? undefined;
+      const next = view(foldOnto(previous, record.events));
+      if (next.timeline.length !== record.sequence) {
+        throw new SnapshotOutOfStepError(record.poNumber, record.sequence, next.timeline.length);
+      }
+      const full: BusinessEventRecord = { ...record, po: next };
+      await writePurchaseOrderTables(trx, full, this.log, previous);
+      for (const notification of record.notifications) await enqueueSupplierNotification(trx, notification);
+      return full;
+    });
+  }
+
+  /**
+   * The one transaction of every business event: claim its key (a concurrent retry of the same
+   * event blocks here until this transaction ends, then finds the key and writes nothing), write the
+   * PO's tables, the journal, inventory and the outbox rows.
+   */
+  private async record(event: BusinessEventBase, writeTables: (trx: Knex.Transaction) => Promise<BusinessEventRecord>): Promise<{ applied: boolean }> {
+    if (event.journal) {
       try {
-        assertBalanced(record.journal);
+        assertBalanced(event.journal);
       } catch (error) {
-        throw new UnbalancedJournalError(`${record.type} for PO ${record.poNumber}: ${(error as Error).message}`);
+        throw new UnbalancedJournalError(`${event.type} for PO ${event.poNumber}: ${(error as Error).message}`);
       }
     }
 
     const applied = await this.knex.transaction(async (trx) => {
-      // Claiming the key first: a concurrent retry of the same event blocks here until this
-      // transaction ends, then finds the key and writes nothing.
       const claimed = await trx('business_event_keys')
         .insert({
-          idempotency_key: record.idempotencyKey,
-          event_id: record.eventId,
-          po_number: record.poNumber,
-          event_type: record.type,
-          occurred_at: record.at,
+          idempotency_key: event.idempotencyKey,
+          event_id: event.eventId,
+          po_number: event.poNumber,
+          event_type: event.type,
+          occurred_at: event.at,
         })
         .onConflict('idempotency_key')
         .ignore()
         .returning('idempotency_key');
       if (claimed.length === 0) return false;
 
-      await writePurchaseOrderTables(trx, record, this.log);
+      const record = await writeTables(trx);
       if (record.journal && record.journal.lines.length > 0) await this.postJournal(trx, record);
       if (record.inventory && record.inventory.length > 0) await this.moveInventory(trx, record);
       await trx('outbox').insert({
@@ -74,9 +113,9 @@ export class KnexErp implements ErpPort {
     });
 
     this.log.debug(applied ? 'Business event recorded' : 'Business event already recorded', {
-      poNumber: record.poNumber,
-      eventType: record.type,
-      idempotencyKey: record.idempotencyKey,
+      poNumber: event.poNumber,
+      eventType: event.type,
+      idempotencyKey: event.idempotencyKey,
     });
     return { applied };
   }
@@ -147,5 +186,34 @@ export class KnexErp implements ErpPort {
         quantity: trx.raw('inventory_on_hand.quantity + excluded.quantity'),
         updated_at: trx.raw('excluded.updated_at'),
       });
+  }
+}
+
+/** The PO's state after `events`, from the state the ERP holds (none before the PO is issued). */
+function foldOnto(previous: PoState | undefined, events: PoEvent[]): PoState {
+  let state = previous;
+  for (const event of events) {
+    if (event.type === 'po.issued') state = initialState(event);
+    else if (state) state = apply(state, event);
+    else throw new Error(`${event.type} before po.issued: the ERP has no state to fold it onto`);
+  }
+  if (!state) throw new Error('A business event without events and without a PO to refresh');
+  return state;
+}
+
+/**
+ * An event as the shared schemas describe it, already in the form the API's parse gives (defaults
+ * filled in, quantities as decimal strings): the workflow no longer checks a command's shape itself
+ * (docs/adr/0081-zod-stays-out-of-the-workflow.md), so a malformed command sent around the API is
+ * refused here, before anything is written.
+ */
+function assertWellFormed(event: PoEvent, poNumber: string): void {
+  const parsed = PoEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(event)'}: ${issue.message}`).join('; ');
+    throw new InvalidCommandError(`Invalid command for PO ${poNumber}: ${detail}`);
+  }
+  if (!isDeepStrictEqual(parsed.data, event)) {
+    throw new InvalidCommandError(`Invalid command for PO ${poNumber}: the ${event.type} event is not in the form the shared schemas give (send it through the API, or with every default filled in)`);
   }
 }

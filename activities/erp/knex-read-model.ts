@@ -172,6 +172,11 @@ export class KnexReadModel implements ReadModelPort {
     return row?.snapshot ?? undefined;
   }
 
+  async purchaseOrderSupplier(poNumber: string): Promise<string | undefined> {
+    const row = await this.knex('purchase_orders').where({ po_number: poNumber }).first<{ supplier_id: string } | undefined>('supplier_id');
+    return row?.supplier_id;
+  }
+
   async ping(): Promise<void> {
     await this.knex.raw('select 1');
   }

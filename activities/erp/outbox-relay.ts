@@ -18,6 +18,7 @@
 import type { Knex } from 'knex';
 import type { EventOutboxPort } from '../ports';
 import { silentLog, type AdapterLog } from '../errors';
+import { RelayLoop } from '../relay-loop';
 import { postSignedJson } from '../supplier-portal/webhook';
 
 export interface OutboxRelayOptions {
@@ -38,15 +39,15 @@ interface OutboxRow {
 }
 
 export class OutboxRelay implements EventOutboxPort {
-  private stopped = true;
-  private timer: NodeJS.Timeout | undefined;
-  private pass: Promise<void> | undefined;
+  private readonly loop: RelayLoop;
 
   constructor(
     private readonly knex: Knex,
     private readonly options: OutboxRelayOptions,
     private readonly log: AdapterLog = silentLog,
-  ) {}
+  ) {
+    this.loop = new RelayLoop('Outbox relay', () => this.relayPending(), this.batchSize, log);
+  }
 
   private get batchSize(): number {
     return this.options.batchSize ?? 50;
@@ -94,31 +95,12 @@ export class OutboxRelay implements EventOutboxPort {
 
   /** Starts relaying every `intervalMs`; a full batch is followed at once by the next. */
   start(intervalMs: number): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    const runPass = async (): Promise<void> => {
-      try {
-        while (!this.stopped && (await this.relayPending()) === this.batchSize) {
-          // a full batch: more are probably waiting
-        }
-      } catch (error) {
-        this.log.error('Outbox relay pass failed', { error: (error as Error).message });
-      }
-      if (this.stopped) return;
-      this.timer = setTimeout(() => {
-        this.pass = runPass();
-      }, intervalMs);
-      // The relay alone must not keep a process alive that is otherwise done.
-      this.timer.unref();
-    };
-    this.pass = runPass();
+    this.loop.start(intervalMs);
   }
 
   /** Stops the loop and waits for a pass in progress to finish. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.pass;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async deliver(row: OutboxRow): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The PO's tables in the reference ERP, refreshed from the PO as it is after each business event:
  * the purchase order and its lines, acknowledgements, ASNs, receipts, credit memos, invoices with
- * their match reasons, and payments. Called by `KnexErp.recordBusinessEvent` inside its transaction.
+ * their match reasons, and payments. Called by `KnexErp` inside the transaction of each event.
  */
 import type { Knex } from 'knex';
 import { normaliseDocumentNumber, openExceptionOf, sameDocumentNumber } from '../../workflows/domain/lookups';
@@ -11,12 +11,28 @@ import { DuplicateInvoiceError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord } from '../ports';
 import { json } from './rows';
 
-/** Everything of the PO's own tables that one event may have changed. */
-export async function writePurchaseOrderTables(trx: Knex.Transaction, record: BusinessEventRecord, log: AdapterLog): Promise<void> {
-  await writePurchaseOrder(trx, record);
-  await writeAcknowledgements(trx, record.po);
+/**
+ * Everything of the PO's own tables that one event may have changed. Given the PO as it was before
+ * the event, only the lines, acknowledgements and invoices that changed are written; without it
+ * (events that carry the whole PO), all of them.
+ */
+export async function writePurchaseOrderTables(trx: Knex.Transaction, record: BusinessEventRecord, log: AdapterLog, previous?: PoView): Promise<void> {
+  const po = record.po;
+  const linesBefore = new Map((previous?.lines ?? []).map((line) => [line.lineNo, JSON.stringify(line)]));
+  await writePurchaseOrder(trx, record, previous ? po.lines.filter((line) => linesBefore.get(line.lineNo) !== JSON.stringify(line)) : po.lines);
+  const acknowledgements = (of: PoView) => JSON.stringify([of.acknowledgement, of.pendingChanges]);
+  if (!previous || acknowledgements(previous) !== acknowledgements(po)) await writeAcknowledgements(trx, po);
   await writeDocument(trx, record);
-  await refreshInvoices(trx, record, log);
+  const invoicesBefore = new Map((previous?.invoices ?? []).map((invoice) => [normaliseDocumentNumber(invoice.invoiceNumber), invoiceFingerprint(previous!, invoice)]));
+  const changedInvoices = previous
+    ? po.invoices.filter((invoice) => invoicesBefore.get(normaliseDocumentNumber(invoice.invoiceNumber)) !== invoiceFingerprint(po, invoice))
+    : po.invoices;
+  await refreshInvoices(trx, record, changedInvoices, log);
+}
+
+/** An invoice as its rows show it: itself and the exceptions about it (the KPI columns). */
+function invoiceFingerprint(po: PoView, invoice: InvoiceState): string {
+  return JSON.stringify([invoice, po.exceptions.filter((e) => e.invoiceNumber !== undefined && sameDocumentNumber(e.invoiceNumber, invoice.invoiceNumber))]);
 }
 
 /**
@@ -24,7 +40,7 @@ export async function writePurchaseOrderTables(trx: Knex.Transaction, record: Bu
  * workflow time, and an older snapshot never overwrites a newer one (activities of one workflow
  * may complete out of order).
  */
-async function writePurchaseOrder(trx: Knex.Transaction, record: BusinessEventRecord): Promise<void> {
+async function writePurchaseOrder(trx: Knex.Transaction, record: BusinessEventRecord, lines: PoView['lines']): Promise<void> {
   const po = record.po;
   await trx('purchase_orders')
     .insert({
@@ -49,10 +65,10 @@ async function writePurchaseOrder(trx: Knex.Transaction, record: BusinessEventRe
     .merge(['buyer', 'status', 'total', 'has_open_exception', 'payment_terms', 'cancelled_at', 'cancel_reason', 'closed_at', 'snapshot', 'updated_at'])
     .where('purchase_orders.updated_at', '<=', record.at);
 
-  if (po.lines.length === 0) return;
+  if (lines.length === 0) return;
   await trx('purchase_order_lines')
     .insert(
-      po.lines.map((line) => ({
+      lines.map((line) => ({
         po_number: po.poNumber,
         line_no: line.lineNo,
         sku: line.sku,
@@ -214,16 +230,16 @@ async function writeDocument(trx: Knex.Transaction, record: BusinessEventRecord)
 
 /**
  * Invoices change after they arrive (re-match after a receipt or credit memo, resolution,
- * posting, payment), often in an event about another document, so every event refreshes all
- * invoices of the PO. Only the invoice the event names may raise DUPLICATE_INVOICE: an invoice
+ * posting, payment), often in an event about another document, so every event refreshes the
+ * invoices it changed (all of them, when the event does not say what the PO was before). Only the invoice the event names may raise DUPLICATE_INVOICE: an invoice
  * refused earlier must not make every later event of its PO fail.
  */
-async function refreshInvoices(trx: Knex.Transaction, record: BusinessEventRecord, log: AdapterLog): Promise<void> {
+async function refreshInvoices(trx: Knex.Transaction, record: BusinessEventRecord, invoices: InvoiceState[], log: AdapterLog): Promise<void> {
   const namedNumber =
     record.document?.kind === 'invoice' || record.document?.kind === 'payment'
       ? normaliseDocumentNumber(record.document.invoiceNumber)
       : undefined;
-  for (const invoice of record.po.invoices) {
+  for (const invoice of invoices) {
     const named = normaliseDocumentNumber(invoice.invoiceNumber) === namedNumber;
     await writeInvoice(trx, record, invoice, named && record.document?.kind === 'invoice', log);
   }

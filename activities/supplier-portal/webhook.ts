@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import { Webhook } from 'standardwebhooks';
 import type { ErpPort, SupplierNotification, SupplierPortalPort } from '../ports';
 import { silentLog, WebhookRejectedError, type AdapterLog } from '../errors';
+import { notificationBody } from './queue';
 
 /**
  * Standard Webhooks secrets look like `whsec_<base64 key>`; such a secret is used as the decoded
@@ -109,11 +110,7 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
 
     const supplier = await this.erp.getSupplier(notification.supplierId);
     const webhookUrl = supplier?.webhookUrl ?? null;
-    const body = JSON.stringify({
-      type: notification.type,
-      timestamp: notification.at,
-      data: { ...notification.data, poNumber: notification.poNumber, supplierId: notification.supplierId },
-    });
+    const body = notificationBody(notification);
 
     if (webhookUrl === null) {
       await this.recordAttempt(notification, body, null, { delivered: false, statusCode: null, error: null, attempted: false });

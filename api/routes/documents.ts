@@ -27,10 +27,11 @@ import {
   submitCreditMemo,
   submitInvoice,
 } from '../../workflows/purchase-order/definitions';
+import type { CommandAck } from '../../workflows/purchase-order/definitions';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import type { Role } from '../../workflows/domain/schemas';
-import type { PoView } from '../../workflows/domain/state';
+import { requireInvoice } from '../../workflows/domain/lookups';
 import { allowRoles } from '../auth';
 import { ConflictError, NotFoundError } from '../errors';
 import { commandUpdateId, parseCommand, poNumberParam } from './purchase-orders';
@@ -53,7 +54,7 @@ export function documentsRouter({ readModel, gateway, idempotent }: DocumentRout
   const router = Router();
 
   /** A numbered document: the Update id is the document number and the body hash. */
-  function documentCommand<T>(path: string, roles: Role[], schema: z.ZodType<T>, update: UpdateDefinition<PoView, [Command<T>]>, documentNumber: (body: T) => string): void {
+  function documentCommand<T>(path: string, roles: Role[], schema: z.ZodType<T>, update: UpdateDefinition<CommandAck, [Command<T>]>, documentNumber: (body: T) => string): void {
     router.post(`/:poNumber/${path}`, allowRoles(...roles), idempotent, async (req, res) => {
       const command = parseCommand(req, schema);
       const updateId = `${update.name}:${documentNumber(command.body)}:${command.bodyHash}`;
@@ -62,7 +63,7 @@ export function documentsRouter({ readModel, gateway, idempotent }: DocumentRout
   }
 
   /** A finance decision on one invoice of the PO. */
-  function invoiceDecision<T>(path: string, schema: z.ZodType<T>, update: UpdateDefinition<PoView, [Command<T> & { invoiceNumber: string }]>): void {
+  function invoiceDecision<T>(path: string, schema: z.ZodType<T>, update: UpdateDefinition<CommandAck, [Command<T> & { invoiceNumber: string }]>): void {
     router.post(`/:poNumber/invoices/:invoiceNumber/${path}`, allowRoles('finance'), idempotent, async (req, res) => {
       const invoiceNumber = invoiceNumberParam(req);
       const command = parseCommand(req, schema);
@@ -79,20 +80,21 @@ export function documentsRouter({ readModel, gateway, idempotent }: DocumentRout
     const poNumber = poNumberParam(req);
     const { actor, body, bodyHash } = parseCommand(req, Invoice);
     // The supplier of record, not the caller's claim: finance may key in a supplier's invoice.
-    const po = await gateway.viewFor(actor, poNumber);
+    const supplierId = (await gateway.supplierFor(actor, poNumber)) ?? (await gateway.viewFor(actor, poNumber)).supplierId;
     // Invoice numbers are unique per supplier across ALL its POs (docs/domain.md, "Document numbers and duplicates"): only the ERP sees that.
-    const duplicate = await readModel.checkDuplicateInvoice(po.supplierId, body.invoiceNumber, bodyHash);
+    const duplicate = await readModel.checkDuplicateInvoice(supplierId, body.invoiceNumber, bodyHash);
     if (duplicate.kind === 'conflict' || (duplicate.kind === 'same' && duplicate.poNumber !== poNumber)) {
       throw new ConflictError(
-        `Invoice ${body.invoiceNumber} of supplier ${po.supplierId} was already submitted${
+        `Invoice ${body.invoiceNumber} of supplier ${supplierId} was already submitted${
           duplicate.kind === 'conflict' ? ' with a different body' : ` against purchase order ${duplicate.poNumber}`
         }.`,
         'DUPLICATE_INVOICE',
       );
     }
     const updateId = `submitInvoice:${normaliseDocumentNumber(body.invoiceNumber)}:${bodyHash}`;
-    const outcome = await gateway.execute(actor, poNumber, submitInvoice, { actor, body, bodyHash }, updateId);
-    res.status(201).json(outcome);
+    const po = await gateway.execute(actor, poNumber, submitInvoice, { actor, body, bodyHash }, updateId, { ownershipChecked: true });
+    const invoice = requireInvoice(po, body.invoiceNumber);
+    res.status(201).json({ invoiceNumber: invoice.invoiceNumber, status: invoice.status, match: invoice.match });
   });
 
   invoiceDecision('resolution', InvoiceResolution, resolveInvoice);

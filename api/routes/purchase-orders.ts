@@ -42,7 +42,7 @@ import {
   status,
   workflowId,
 } from '../../workflows/purchase-order/definitions';
-import type { PurchaseOrderWorkflowInput } from '../../workflows/purchase-order/definitions';
+import type { CommandAck, PurchaseOrderWorkflowInput } from '../../workflows/purchase-order/definitions';
 import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
 import { assertAmountsFit } from '../body-guards';
 import { hashBody } from '../canonical';
@@ -66,8 +66,11 @@ export class PurchaseOrderGateway {
   constructor(
     private readonly client: Client,
     private readonly commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS,
-    /** Finished POs whose workflow history Temporal no longer retains are read from the ERP. */
-    private readonly readModel?: Pick<ReadModelPort, 'getPurchaseOrderSnapshot'>,
+    /**
+     * The ERP's read model: who a PO belongs to, the PO as a command left it, and finished POs
+     * whose workflow history Temporal no longer retains.
+     */
+    private readonly readModel: Pick<ReadModelPort, 'getPurchaseOrderSnapshot' | 'purchaseOrderSupplier'>,
   ) {}
 
   /** Runs Temporal calls with a deadline, so a stuck command cannot hold an HTTP request forever. */
@@ -85,7 +88,7 @@ export class PurchaseOrderGateway {
       return await this.withCommandDeadline(() => this.handle(poNumber).query(status));
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
-      const snapshot = await this.readModel?.getPurchaseOrderSnapshot(poNumber);
+      const snapshot = await this.readModel.getPurchaseOrderSnapshot(poNumber);
       // Only a finished PO can outlive its workflow; anything else is genuinely unknown.
       if (snapshot && (snapshot.status === 'closed' || snapshot.status === 'cancelled')) return snapshot;
       throw poNotFound(poNumber);
@@ -120,19 +123,38 @@ export class PurchaseOrderGateway {
   }
 
   /**
-   * Runs a command as an Update. A supplier's ownership is checked first, so a command on
-   * another supplier's PO is refused before it reaches the workflow.
+   * The supplier of a PO the actor may act on: from the ERP's read model (one indexed read), or,
+   * for a PO not recorded there yet, from Temporal's SupplierId search attribute. Another
+   * supplier's PO is "not found".
    */
-  async execute<Result, Arg>(
+  async supplierFor(actor: Actor, poNumber: string): Promise<string | undefined> {
+    const recorded = await this.readModel.purchaseOrderSupplier(poNumber);
+    if (recorded !== undefined) {
+      assertSupplierMaySee(actor, recorded, poNotFound(poNumber).message, NOT_FOUND_CODE);
+      return recorded;
+    }
+    if (actor.role === 'supplier') await this.assertNotAnotherSuppliers(actor, poNumber);
+    return undefined;
+  }
+
+  /**
+   * Runs a command as an Update and answers the PO as the command left it. A supplier's ownership
+   * is checked first (unless the caller just did), so a command on another supplier's PO is
+   * refused before it reaches the workflow. The Update answers only the PO's event count; the PO
+   * itself was recorded in the ERP before the Update completed, and is read from there.
+   */
+  async execute<Arg>(
     actor: Actor,
     poNumber: string,
-    update: UpdateDefinition<Result, [Arg]>,
+    update: UpdateDefinition<CommandAck, [Arg]>,
     arg: Arg,
     updateId: string,
-  ): Promise<Result> {
-    if (actor.role === 'supplier') await this.viewFor(actor, poNumber);
+    options: { ownershipChecked?: boolean } = {},
+  ): Promise<PoView> {
+    if (actor.role === 'supplier' && !options.ownershipChecked) await this.supplierFor(actor, poNumber);
+    let ack: CommandAck;
     try {
-      return await this.withCommandDeadline(() => this.handle(poNumber).executeUpdate(update, { args: [arg], updateId }));
+      ack = await this.withCommandDeadline(() => this.handle(poNumber).executeUpdate(update, { args: [arg], updateId }));
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         await this.refuseIfFinished(poNumber);
@@ -140,6 +162,14 @@ export class PurchaseOrderGateway {
       }
       throw error;
     }
+    return this.stateAfter(ack);
+  }
+
+  /** The PO as a command left it (or later): the ERP's snapshot, else the workflow's own answer. */
+  async stateAfter(ack: CommandAck): Promise<PoView> {
+    const snapshot = await this.readModel.getPurchaseOrderSnapshot(ack.poNumber);
+    if (snapshot && snapshot.timeline.length >= ack.sequence) return snapshot;
+    return this.view(ack.poNumber);
   }
 
   /**
@@ -216,7 +246,7 @@ function orderTotal(po: CreatePurchaseOrder): number {
  */
 async function confirmExisting(gateway: PurchaseOrderGateway, poNumber: string, requestHash: string): Promise<PoView> {
   try {
-    return await gateway.withCommandDeadline(() => gateway.handle(poNumber).executeUpdate(confirmIssued, { args: [{ requestHash }] }));
+    return await gateway.stateAfter(await gateway.withCommandDeadline(() => gateway.handle(poNumber).executeUpdate(confirmIssued, { args: [{ requestHash }] })));
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
     return gateway.view(poNumber);
@@ -279,7 +309,7 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
     const { created, view } = await gateway
       .withCommandDeadline(() => client.workflow.executeUpdateWithStart(confirmIssued, { args: [{ requestHash }], startWorkflowOperation }))
       .then(
-        (issued) => ({ created: true, view: issued }),
+        async (issued) => ({ created: true, view: await gateway.stateAfter(issued) }),
         async (error: unknown) => {
           if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
           return { created: false, view: await confirmExisting(gateway, po.poNumber, requestHash) };
@@ -322,7 +352,7 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
   });
 
   /** A command that answers with the PO's state; its Update id follows the Idempotency-Key rules. */
-  function stateCommand<T>(path: string, roles: Role[], schema: z.ZodType<T>, update: UpdateDefinition<PoView, [Command<T>]>): void {
+  function stateCommand<T>(path: string, roles: Role[], schema: z.ZodType<T>, update: UpdateDefinition<CommandAck, [Command<T>]>): void {
     router.post(`/:poNumber/${path}`, allowRoles(...roles), idempotent, async (req, res) => {
       const command = parseCommand(req, schema);
       res.json(await gateway.execute(command.actor, poNumberParam(req), update, command, commandUpdateId(req, update.name, command.bodyHash)));

@@ -18,6 +18,7 @@ import { WORKFLOW_TYPE, cancel, workflowId } from '../../workflows/purchase-orde
 import { loadConfig } from '../../temporal-config/env';
 import { startWorker } from '../../workers/main';
 import type { RunningWorker } from '../../workers/main';
+import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
@@ -430,7 +431,7 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
         args: [{ kind: 'new', po: CreatePurchaseOrder.parse(po('PO-API-STUCK')), requestHash: 'h', actor: { role: 'procurement', id: 'procurement#test' }, issuedAt: new Date().toISOString() }],
       });
       try {
-        const gateway = new PurchaseOrderGateway(client, 1_000);
+        const gateway = new PurchaseOrderGateway(client, 1_000, new KnexReadModel(database.knex));
         const startedAt = Date.now();
         const error = await gateway
           .execute({ role: 'procurement', id: 'procurement#test' }, 'PO-API-STUCK', cancel, { actor: { role: 'procurement', id: 'procurement#test' }, body: { reason: 'x' }, bodyHash: 'h' }, 'cancel:h:1')
@@ -470,7 +471,7 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
 
         // ACME itself, or an operator, is told to retry later instead of being held indefinitely.
         const startedAt = Date.now();
-        const failure = await within(new PurchaseOrderGateway(client, 1_000).view('PO-API-DARK').then(() => undefined, (error: unknown) => error), 'a read by the owner');
+        const failure = await within(new PurchaseOrderGateway(client, 1_000, new KnexReadModel(database.knex)).view('PO-API-DARK').then(() => undefined, (error: unknown) => error), 'a read by the owner');
         assert.ok(Date.now() - startedAt < 10_000);
         assert.equal(toApiError(failure).status, 503, String(failure));
       } finally {

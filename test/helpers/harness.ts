@@ -4,6 +4,7 @@
  * running the real workflow bundle. Nothing here is mocked.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { after, before } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, makeTelemetryFilterString, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -14,9 +15,11 @@ import type { Ports, ReadModelPort } from '../../activities/ports';
 import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createPorts } from '../../activities/wiring';
 import { loadConfig } from '../../temporal-config/env';
+import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../../temporal-config/workflow-bundle';
 import { hashBody } from '../../api/canonical';
 import { CreatePurchaseOrder, SupplierInput, type Acknowledgement, type AdvanceShipNotice, type CreditMemo, type GoodsReceipt, type Invoice, type InvoiceResolution, type PaymentStatusReport } from '../../workflows/domain/schemas';
 import { Acknowledgement as AcknowledgementSchema, AdvanceShipNotice as AsnSchema, CreditMemo as CreditMemoSchema, GoodsReceipt as ReceiptSchema, Invoice as InvoiceSchema, InvoiceResolution as ResolutionSchema, PaymentStatusReport as PaymentStatusSchema } from '../../workflows/domain/schemas';
+import { requireInvoice } from '../../workflows/domain/lookups';
 import type { Actor, InvoiceOutcome, PoView } from '../../workflows/domain/state';
 import * as definitions from '../../workflows/purchase-order/definitions';
 import { createTestDatabase } from './database';
@@ -32,7 +35,7 @@ Runtime.install({
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger() });
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: [...SHARED_WORKFLOW_MODULES], logger: quietLogger() });
   return bundle;
 }
 
@@ -137,41 +140,45 @@ export class PurchaseOrderDriver {
     return this.handle.query(definitions.status);
   }
 
+  /** Runs an Update as the API does and answers the PO as the command left it. */
+  async update<A>(update: UpdateDefinition<definitions.CommandAck, [A]>, arg: A): Promise<PoView> {
+    await this.handle.executeUpdate(update, { args: [arg] });
+    return this.state();
+  }
+
   private command<T>(schema: { parse(v: unknown): T }, body: unknown, actor: Actor) {
     const parsed = schema.parse(body);
     return { actor, body: parsed, bodyHash: hashBody(parsed) };
   }
 
   acknowledge(body: Partial<Acknowledgement> & { type: Acknowledgement['type'] }): Promise<PoView> {
-    return this.handle.executeUpdate(definitions.acknowledge, { args: [this.command(AcknowledgementSchema, body, actors.supplier(this.supplierId))] });
+    return this.update(definitions.acknowledge, this.command(AcknowledgementSchema, body, actors.supplier(this.supplierId)));
   }
 
   ship(body: Record<string, unknown>): Promise<PoView> {
-    return this.handle.executeUpdate(definitions.submitAsn, { args: [this.command<AdvanceShipNotice>(AsnSchema, body, actors.supplier(this.supplierId))] });
+    return this.update(definitions.submitAsn, this.command<AdvanceShipNotice>(AsnSchema, body, actors.supplier(this.supplierId)));
   }
 
   receive(body: Record<string, unknown>): Promise<PoView> {
-    return this.handle.executeUpdate(definitions.postReceipt, { args: [this.command<GoodsReceipt>(ReceiptSchema, body, actors.warehouse)] });
+    return this.update(definitions.postReceipt, this.command<GoodsReceipt>(ReceiptSchema, body, actors.warehouse));
   }
 
-  invoice(body: Record<string, unknown>): Promise<InvoiceOutcome> {
-    return this.handle.executeUpdate(definitions.submitInvoice, { args: [this.command<Invoice>(InvoiceSchema, body, actors.supplier(this.supplierId))] });
+  async invoice(body: Record<string, unknown>): Promise<InvoiceOutcome> {
+    const command = this.command<Invoice>(InvoiceSchema, body, actors.supplier(this.supplierId));
+    const invoice = requireInvoice(await this.update(definitions.submitInvoice, command), command.body.invoiceNumber);
+    return { invoiceNumber: invoice.invoiceNumber, status: invoice.status, match: invoice.match };
   }
 
   creditMemo(body: Record<string, unknown>): Promise<PoView> {
-    return this.handle.executeUpdate(definitions.submitCreditMemo, { args: [this.command<CreditMemo>(CreditMemoSchema, body, actors.supplier(this.supplierId))] });
+    return this.update(definitions.submitCreditMemo, this.command<CreditMemo>(CreditMemoSchema, body, actors.supplier(this.supplierId)));
   }
 
   resolve(invoiceNumber: string, body: InvoiceResolution): Promise<PoView> {
-    return this.handle.executeUpdate(definitions.resolveInvoice, {
-      args: [{ ...this.command<InvoiceResolution>(ResolutionSchema, body, actors.finance), invoiceNumber }],
-    });
+    return this.update(definitions.resolveInvoice, { ...this.command<InvoiceResolution>(ResolutionSchema, body, actors.finance), invoiceNumber });
   }
 
   paymentStatus(invoiceNumber: string, body: PaymentStatusReport): Promise<PoView> {
-    return this.handle.executeUpdate(definitions.reportPaymentStatus, {
-      args: [{ ...this.command<PaymentStatusReport>(PaymentStatusSchema, body, actors.finance), invoiceNumber }],
-    });
+    return this.update(definitions.reportPaymentStatus, { ...this.command<PaymentStatusReport>(PaymentStatusSchema, body, actors.finance), invoiceNumber });
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * Records the histories that test/replay/replay.test.ts replays: a happy-path PO of two lines
- * (also the history-size budget of the README) and a PO whose invoice is held for a price variance
- * and approved by finance. Run with `npm run record-histories`, on purpose, after a patched change.
+ * Records the histories that test/replay/replay.test.ts replays: a happy-path PO of two lines and
+ * a PO whose invoice is held for a price variance and approved by finance. Run with
+ * `npm run record-histories -- <label>`, on purpose, after a patched change: the files are named
+ * `<label>-<workflow id>.binpb`, so the histories of earlier versions stay and keep replaying
+ * (CONTRIBUTING.md, "Changing workflow code").
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,8 @@ const DAY = 86_400_000;
 const directory = path.join(__dirname, 'histories');
 
 async function main(): Promise<void> {
+  const label = process.argv[2];
+  if (!label || !/^[a-z0-9-]+$/.test(label)) throw new Error('Name the recording: npm run record-histories -- <label> (e.g. v3)');
   const env = await createTimeSkippingEnv();
   const harness = await createHarness(env);
   try {
@@ -44,7 +48,7 @@ async function main(): Promise<void> {
         await po.handle.result();
         const history = await po.handle.fetchHistory();
         // Binary protobuf: the SDK's JSON helpers trip over duplicate protobufjs copies under npm.
-        const file = path.join(directory, `${po.handle.workflowId.replace(/[^A-Za-z0-9-]/g, '_')}.binpb`);
+        const file = path.join(directory, `${label}-${po.handle.workflowId.replace(/[^A-Za-z0-9-]/g, '_')}.binpb`);
         const { History } = temporal.api.history.v1;
         fs.writeFileSync(file, History.encode(History.fromObject(history)).finish());
         process.stdout.write(`${scenario}: ${history.events?.length} history events → ${path.relative(process.cwd(), file)}\n`);

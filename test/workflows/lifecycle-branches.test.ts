@@ -66,7 +66,7 @@ describe('purchase order branches', () => {
     await stack.harness.withWorker(async () => {
       const order = await PurchaseOrderDriver.issue(stack.harness, po('PO-PROP'));
       await order.acknowledge({ type: 'accept_with_changes', lines: [{ lineNo: 1, status: 'changed', quantity: '8' }] });
-      const decided = await order.handle.executeUpdate(definitions.decideChanges, { args: [buyerCommand({ decision: 'reject' as const, reason: 'We need all 10' })] });
+      const decided = await order.update(definitions.decideChanges, buyerCommand({ decision: 'reject' as const, reason: 'We need all 10' }));
       assert.equal(decided.status, 'issued');
       assert.equal(decided.awaitingAcknowledgement, true);
       const accepted = await order.acknowledge({ type: 'accept' });
@@ -82,16 +82,17 @@ describe('purchase order branches', () => {
         { lineNo: 2, sku: 'GADGET-2', quantity: '4', unitPrice: '2.50' },
       ]));
       await order.acknowledge({ type: 'accept' });
-      const changed = await order.handle.executeUpdate(definitions.changeOrder, {
-        args: [buyerCommand({ lines: [{ lineNo: 1, action: 'change' as const, quantity: '12' }, { lineNo: 3, action: 'add' as const, sku: 'BOLT-3', quantity: '100', unitPrice: '0.10' }] })],
-      });
+      const changed = await order.update(
+        definitions.changeOrder,
+        buyerCommand({ lines: [{ lineNo: 1, action: 'change' as const, quantity: '12' }, { lineNo: 3, action: 'add' as const, sku: 'BOLT-3', quantity: '100', unitPrice: '0.10' }] }),
+      );
       assert.equal(changed.status, 'issued', 'the supplier must acknowledge the change');
       assert.equal(changed.lines.length, 3);
       await order.acknowledge({ type: 'accept' });
       await order.receive({ receiptNumber: 'GR-CO-1', lines: [{ lineNo: 1, quantityReceived: '12' }, { lineNo: 2, quantityReceived: '1' }, { lineNo: 3, quantityReceived: '100' }] });
-      const notAllowed = await refusal(order.handle.executeUpdate(definitions.changeOrder, { args: [buyerCommand({ lines: [{ lineNo: 1, action: 'change' as const, quantity: '20' }] })] }));
+      const notAllowed = await refusal(order.update(definitions.changeOrder, buyerCommand({ lines: [{ lineNo: 1, action: 'change' as const, quantity: '20' }] })));
       assert.equal(notAllowed.type, 'CHANGE_AFTER_RECEIPT');
-      const shortClosed = await order.handle.executeUpdate(definitions.changeOrder, { args: [buyerCommand({ lines: [{ lineNo: 2, action: 'cancel' as const }] })] });
+      const shortClosed = await order.update(definitions.changeOrder, buyerCommand({ lines: [{ lineNo: 2, action: 'cancel' as const }] }));
       assert.equal(shortClosed.status, 'received', 'line 2 short-closed at the 1 received');
       assert.equal(shortClosed.awaitingAcknowledgement, false);
     });
@@ -114,7 +115,7 @@ describe('purchase order branches', () => {
       assert.equal(credited.exceptions[0]!.status, 'resolved');
       const paid = await order.paymentStatus('INV-CM', { status: 'cleared' });
       assert.equal(paid.status, 'partially_received', 'the 2 rejected units are still owed');
-      const closed = await order.handle.executeUpdate(definitions.changeOrder, { args: [buyerCommand({ lines: [{ lineNo: 1, action: 'cancel' as const }], reason: 'No replacement for the damaged units' })] });
+      const closed = await order.update(definitions.changeOrder, buyerCommand({ lines: [{ lineNo: 1, action: 'cancel' as const }], reason: 'No replacement for the damaged units' }));
       assert.equal(closed.status, 'closed', 'short-closing the rest closes the PO');
       const ledger = await stack.harness.readModel.accountBalances('PO-CM');
       for (const account of ['GRNI', 'AP']) assert.ok(new Decimal(ledger[account] ?? '0').isZero(), `${account} ${ledger[account]}`);

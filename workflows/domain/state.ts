@@ -4,18 +4,8 @@
  * no zod code reaches the workflow bundle. All quantities and amounts are decimal strings.
  */
 import type { z } from 'zod';
-import type {
-  Acknowledgement,
-  AdvanceShipNotice,
-  ChangeOrder,
-  CreatePurchaseOrder,
-  CreditMemo,
-  Decision,
-  GoodsReceipt,
-  Invoice,
-  ReportedPaymentStatus,
-} from './schemas';
 import type { SupplierNotificationType } from './schemas/enums';
+import type * as events from './schemas/events';
 import type * as views from './schemas/views';
 
 /** The closed lists of the business (PoStatus, InvoiceStatus, ReasonCode, Role, …), as types. */
@@ -51,32 +41,8 @@ export type InventoryMovement = z.infer<typeof views.InventoryMovement>;
 // Events: what `apply(state, event)` folds. Each carries its time and actor.
 // ---------------------------------------------------------------------------------------------
 
-interface EventBase {
-  at: string;
-  actor: Actor;
-}
-
-export type PoEvent =
-  | (EventBase & { type: 'po.issued'; po: CreatePurchaseOrder; requestHash: string; policy: PoPolicy })
-  | (EventBase & { type: 'po.acknowledged'; acknowledgement: Acknowledgement })
-  | (EventBase & { type: 'po.change_decided'; decision: Decision; reason?: string })
-  | (EventBase & { type: 'po.changed'; changeOrder: ChangeOrder })
-  | (EventBase & { type: 'po.cancelled'; reason: string })
-  | (EventBase & { type: 'asn.received'; asn: AdvanceShipNotice; bodyHash: string })
-  | (EventBase & { type: 'goods.received'; receipt: GoodsReceipt; bodyHash: string })
-  | (EventBase & { type: 'invoice.received'; invoice: Invoice; bodyHash: string; match: MatchResult })
-  | (EventBase & { type: 'invoice.rematched'; invoiceNumber: string; match: MatchResult })
-  | (EventBase & { type: 'credit_memo.received'; creditMemo: CreditMemo; bodyHash: string })
-  | (EventBase & { type: 'invoice.resolved'; invoiceNumber: string; action: Decision; reason: string })
-  | (EventBase & { type: 'invoice.posted'; invoiceNumber: string })
-  | (EventBase & { type: 'payment.scheduled'; invoiceNumber: string; plan: PaymentPlan })
-  | (EventBase & { type: 'payment.executed'; invoiceNumber: string; paymentId: string })
-  | (EventBase & { type: 'payment.status_reported'; invoiceNumber: string; status: ReportedPaymentStatus; reference?: string })
-  | (EventBase & { type: 'exception.escalated'; exceptionId: string })
-  | (EventBase & { type: 'acknowledgement.reminded' })
-  | (EventBase & { type: 'acknowledgement.escalated' })
-  | (EventBase & { type: 'delivery.late'; lineNos: number[] })
-  | (EventBase & { type: 'po.closed' });
+/** One event of the PO (the list: `./schemas/events.ts`). */
+export type PoEvent = z.infer<typeof events.PoEvent>;
 
 export type PoEventType = PoEvent['type'];
 export type PoEventOf<T extends PoEventType> = Extract<PoEvent, { type: T }>;

@@ -7,7 +7,7 @@ import type { PurchaseOrderActivities } from './activity-contract';
 import { DomainError } from '../domain/errors';
 
 /** Refusals no retry can change: they fail the command that caused them. */
-export const NON_RETRYABLE = ['DUPLICATE_INVOICE', 'UNKNOWN_SUPPLIER', 'UNBALANCED_JOURNAL'];
+export const NON_RETRYABLE = ['DUPLICATE_INVOICE', 'UNKNOWN_SUPPLIER', 'UNBALANCED_JOURNAL', 'INVALID_COMMAND'];
 
 /** The ERP: one transaction per business event, retried until the database answers. */
 export const erp = proxyActivities<PurchaseOrderActivities>({
@@ -30,6 +30,22 @@ export const payables = proxyActivities<PurchaseOrderActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE, 'AP_REJECTED', 'PAYMENT_KEY_REUSED'] },
 });
 
+/**
+ * The ERP as local activities (runs on the compact record): one short transaction per business
+ * event, run inside the workflow task, so it leaves one marker in the history and, when its worker
+ * dies, is run again by the next worker as soon as the task times out.
+ */
+export const ledger = proxyLocalActivities<PurchaseOrderActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Accounts payable as local activities (runs on the compact record): the same policy as `payables`. */
+export const payablesLocal = proxyLocalActivities<PurchaseOrderActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE, 'AP_REJECTED', 'PAYMENT_KEY_REUSED'] },
+});
+
 /** Supplier notifications: retried for hours, then given up and logged; commands never wait for them. */
 export const partners = proxyActivities<PurchaseOrderActivities>({
   startToCloseTimeout: '1 minute',
@@ -46,4 +62,25 @@ export function toFailure(err: unknown): unknown {
     return ApplicationFailure.nonRetryable(err.cause.message, err.cause.type, details);
   }
   return err;
+}
+
+/**
+ * A command's body that the business checks cannot even read (a field missing or of another type:
+ * sent around the API) is refused like a bad body, never left to fail the workflow task.
+ */
+export function asCommandInput<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof DomainError || err instanceof ApplicationFailure) throw err;
+    throw ApplicationFailure.nonRetryable(`Invalid command: ${err instanceof Error ? err.message : String(err)}`, 'INVALID_COMMAND', { kind: 'unprocessable' });
+  }
+}
+
+/**
+ * Whether `err` is an activity's failure. A local activity reports its ApplicationFailure as it
+ * is; a remote one wraps it in an ActivityFailure.
+ */
+export function isActivityFailure(err: unknown): err is ActivityFailure | ApplicationFailure {
+  return err instanceof ActivityFailure || err instanceof ApplicationFailure;
 }

@@ -4,14 +4,10 @@
  * implements it with the adapters behind its ports.
  */
 import type { PaymentTerms } from '../domain/schemas';
-import type { Actor, DocumentRef, InventoryMovement, InvoiceState, JournalEntry, PoPolicy, PoView, SupplierNotificationType } from '../domain/state';
+import type { Actor, DocumentRef, InventoryMovement, InvoiceState, JournalEntry, PoEvent, PoPolicy, PoView, SupplierNotificationType } from '../domain/state';
 
-/**
- * One business event, written in ONE transaction: the documents, the journal, inventory, the
- * PO read model and the outbox row. `idempotencyKey` is unique in the ERP: a retried activity
- * whose first attempt committed changes nothing and reports `applied: false`.
- */
-export interface BusinessEventRecord {
+/** What every record of a business event carries, whichever way the PO's state reaches the ERP. */
+export interface BusinessEventBase {
   /** `${workflowId}/${eventType}/${documentKey}/${eventNumber}`: derived from the workflow and the business document. */
   idempotencyKey: string;
   /** Outbox event id (unique); the workflow derives it deterministically (uuid4 from the workflow's PRNG). */
@@ -25,12 +21,36 @@ export interface BusinessEventRecord {
   actor: Actor;
   /** The outbox payload, `{ version: 1, … }`. */
   payload: Record<string, unknown>;
-  /** The PO as it is after this event: the ERP persists documents from it and refreshes the read model. */
-  po: PoView;
   /** The business document this event is about, for the ERP's document tables. */
   document?: DocumentRef;
   journal?: JournalEntry;
   inventory?: InventoryMovement[];
+}
+
+/**
+ * One business event, written in ONE transaction: the documents, the journal, inventory, the
+ * PO read model and the outbox row. `idempotencyKey` is unique in the ERP: a retried activity
+ * whose first attempt committed changes nothing and reports `applied: false`.
+ *
+ * This first form carries the whole PO after the event; POs started before the compact form
+ * (`EventRecord`) still send it.
+ */
+export interface BusinessEventRecord extends BusinessEventBase {
+  /** The PO as it is after this event: the ERP persists documents from it and refreshes the read model. */
+  po: PoView;
+}
+
+/**
+ * The compact form: the PO's own events instead of the PO. The ERP folds them onto the state it
+ * holds (the same pure `apply` the workflow uses), checks it is in step (`sequence`), and writes
+ * what changed, the supplier notifications included, in the same one transaction.
+ */
+export interface EventRecord extends BusinessEventBase {
+  events: PoEvent[];
+  /** How many events the PO has after these (its timeline length): the ERP's snapshot must match. */
+  sequence: number;
+  /** What the supplier is told; delivered after the transaction commits, never lost with it. */
+  notifications: SupplierNotification[];
 }
 
 /** Outbound notification to a supplier's portal or EDI gateway. */
@@ -62,6 +82,11 @@ export interface PaymentExecution {
  */
 export const PAYMENT_ID_FROM_AP = '<payment-id-from-ap>';
 
+/** What a recorded event answers: whether this attempt wrote it (false: an earlier attempt did). */
+export interface Recorded {
+  applied: boolean;
+}
+
 export interface PurchaseOrderActivities {
   /** Resolved once at issue time; the PO keeps it, so later supplier edits don't change open POs. */
   loadSupplierPolicy(input: { supplierId: string; poPaymentTerms?: PaymentTerms }): Promise<PoPolicy>;
@@ -72,4 +97,12 @@ export interface PurchaseOrderActivities {
   postApprovedInvoice(input: { invoice: InvoiceState & { poNumber: string; supplierId: string }; record: BusinessEventRecord }): Promise<{ apReference: string; applied: boolean }>;
   /** Executes a due payment through AP (never twice for a key), then records it with AP's payment id. */
   payInvoice(input: { payment: PaymentExecution; record: BusinessEventRecord }): Promise<{ paymentId: string }>;
+
+  // The compact forms (local activities; docs/adr/0080-compact-history.md).
+  /** One business event from the PO's own events, supplier notifications included, in one transaction. */
+  recordEvent(record: EventRecord): Promise<Recorded>;
+  /** Registers an approved invoice with AP, then records the event that posted it. */
+  postInvoiceToAp(input: { invoice: InvoiceState & { poNumber: string; supplierId: string }; record: EventRecord }): Promise<Recorded>;
+  /** Executes a due payment through AP, then records it with AP's payment id in place of the placeholder. */
+  payInvoiceThroughAp(input: { payment: PaymentExecution; record: EventRecord }): Promise<{ paymentId: string }>;
 }

@@ -1,10 +1,14 @@
 /**
- * Every command a purchase order takes, as a table: the Update it answers, the shared schema its
- * body must satisfy, the business validation (run by the Update's validator, and again by the
- * handler under the lock), what it records (`../domain/business-events.ts`) and whether held
- * invoices are matched again afterwards.
+ * Every command a purchase order takes, as a table: the Update it answers, the business
+ * validation (run by the Update's validator, and again by the handler under the mutex), what it
+ * records (`../domain/business-events.ts`) and whether held invoices are matched again afterwards.
+ *
+ * The body's shape was checked by the sender with the shared zod schemas (the API does for every
+ * command) and is checked again by the ERP before anything is written; the workflow itself keeps
+ * zod out of its bundle (docs/adr/0081-zod-stays-out-of-the-workflow.md), and a body too malformed
+ * for the business checks is refused as INVALID_COMMAND (./purchase-order.ts).
  */
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import * as decide from '../domain/business-events';
 import type { Command, Outcome } from '../domain/business-events';
@@ -22,8 +26,7 @@ import {
   validateResolution,
 } from '../domain/lifecycle/validate';
 import { heldInvoices } from '../domain/lifecycle/views';
-import { findInvoice, requireInvoice } from '../domain/lookups';
-import * as wire from '../domain/schemas';
+import { findInvoice } from '../domain/lookups';
 import type { PoState, RefusalCode } from '../domain/state';
 import * as contract from './definitions';
 
@@ -34,20 +37,6 @@ export interface CommandSpec<A, R> {
   decide(po: PoState, arg: A, at: string): Outcome;
   /** After the event: a receipt, credit memo, change or rejection may be what held invoices waited for. */
   rematchAfter?(po: PoState, arg: A): boolean;
-  /** The Update's answer; the PO's view when absent. */
-  respond?(po: PoState, arg: A): R;
-}
-
-type ZodLike<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } } };
-
-/** The body again through the shared schema: an Update sent around the API is held to the same contract. */
-function parsed<T>(schema: ZodLike<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const detail = result.error.issues.map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
-    throw ApplicationFailure.nonRetryable(`Invalid command: ${detail}`, 'INVALID_COMMAND', { kind: 'unprocessable' });
-  }
-  return result.data;
 }
 
 /**
@@ -70,17 +59,17 @@ const spec = <A, R>(command: CommandSpec<A, R>) => command as unknown as Command
 export const COMMANDS: CommandSpec<unknown, unknown>[] = [
   spec({
     update: contract.acknowledge,
-    validate: (po, { body }) => validateAcknowledgement(po, parsed(wire.Acknowledgement, body)),
+    validate: (po, { body }) => validateAcknowledgement(po, body),
     decide: decide.acknowledged,
   }),
   spec({
     update: contract.decideChanges,
-    validate: (po, { body }) => validateChangeDecision(po, parsed(wire.ChangeDecision, body)),
+    validate: (po, { body }) => validateChangeDecision(po, body),
     decide: decide.changesDecided,
   }),
   spec({
     update: contract.changeOrder,
-    validate: (po, { body }) => validateChangeOrder(po, parsed(wire.ChangeOrder, body)),
+    validate: (po, { body }) => validateChangeOrder(po, body),
     decide: decide.changed,
     // A short-closed line may be what a held invoice was waiting for.
     rematchAfter: () => true,
@@ -89,21 +78,21 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
     update: contract.cancel,
     validate: (po, { body }) => {
       if (po.cancelled) return; // cancelling twice answers with the cancelled PO
-      validateCancel(po, parsed(wire.CancelPurchaseOrder, body));
+      validateCancel(po, body);
     },
     decide: decide.cancelled,
   }),
   spec({
     update: contract.submitAsn,
     validate: numbered((po, body) => po.asns.find((a) => a.asnNumber === body.asnNumber), 'DUPLICATE_ASN', (body) => `ASN ${body.asnNumber}`, (po, body) =>
-      validateAsn(po, parsed(wire.AdvanceShipNotice, body)),
+      validateAsn(po, body),
     ),
     decide: decide.asnReceived,
   }),
   spec({
     update: contract.postReceipt,
     validate: numbered((po, body) => po.receipts.find((r) => r.receiptNumber === body.receiptNumber), 'DUPLICATE_RECEIPT', (body) => `Receipt ${body.receiptNumber}`, (po, body) =>
-      validateReceipt(po, parsed(wire.GoodsReceipt, body)),
+      validateReceipt(po, body),
     ),
     decide: decide.goodsReceived,
     rematchAfter: () => true,
@@ -111,25 +100,21 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
   spec({
     update: contract.submitInvoice,
     validate: numbered((po, body) => findInvoice(po, body.invoiceNumber), 'DUPLICATE_INVOICE', (body) => `Invoice ${body.invoiceNumber}`, (po, body) =>
-      validateInvoice(po, parsed(wire.Invoice, body)),
+      validateInvoice(po, body),
     ),
     decide: decide.invoiceReceived,
-    respond: (po, { body }) => {
-      const invoice = requireInvoice(po, body.invoiceNumber);
-      return { invoiceNumber: invoice.invoiceNumber, status: invoice.status, match: invoice.match };
-    },
   }),
   spec({
     update: contract.submitCreditMemo,
     validate: numbered((po, body) => po.creditMemos.find((m) => m.creditMemoNumber === body.creditMemoNumber), 'DUPLICATE_CREDIT_MEMO', (body) => `Credit memo ${body.creditMemoNumber}`, (po, body) =>
-      validateCreditMemo(po, parsed(wire.CreditMemo, body)),
+      validateCreditMemo(po, body),
     ),
     decide: decide.creditMemoReceived,
     rematchAfter: () => true,
   }),
   spec({
     update: contract.resolveInvoice,
-    validate: (po, { body, invoiceNumber }) => validateResolution(po, invoiceNumber, parsed(wire.InvoiceResolution, body)),
+    validate: (po, { body, invoiceNumber }) => validateResolution(po, invoiceNumber, body),
     decide: decide.invoiceResolved,
     // A rejected invoice no longer counts towards the cumulative invoiced quantity: a corrected
     // re-bill held because of it (QTY_EXCEEDS_RECEIVED) must be matched again without a new receipt.
@@ -139,7 +124,7 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
     update: contract.reportPaymentStatus,
     validate: (po, { body, invoiceNumber }) => {
       if (findInvoice(po, invoiceNumber)?.payment?.status === body.status) return; // the same report again changes nothing
-      validatePaymentStatus(po, invoiceNumber, parsed(wire.PaymentStatusReport, body));
+      validatePaymentStatus(po, invoiceNumber, body);
     },
     decide: decide.paymentStatusReported,
   }),

@@ -6,7 +6,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Command } from '../domain/business-events';
 import type * as wire from '../domain/schemas';
-import type { Actor, InvoiceOutcome, PoState, PoView } from '../domain/state';
+import type { Actor, PoState, PoView } from '../domain/state';
 
 export const TASK_QUEUE = 'procure-to-pay';
 export const WORKFLOW_TYPE = 'purchaseOrderWorkflow';
@@ -25,21 +25,30 @@ export interface WorkflowOptions {
   historyThreshold?: number;
 }
 
+/**
+ * What every Update answers: the PO and its event count after the command. The PO's state at that
+ * point is in the ERP (recorded before the Update completed); the `status` query answers it too.
+ */
+export interface CommandAck {
+  poNumber: string;
+  sequence: number;
+}
+
 /** A command on one invoice of the PO (finance's decisions). */
 export type InvoiceCommand<T> = Command<T> & { invoiceNumber: string };
 
 // Updates: validated commands the API must acknowledge. Update id = idempotency key.
-export const confirmIssued = defineUpdate<PoView, [{ requestHash: string }]>('confirmIssued');
-export const acknowledge = defineUpdate<PoView, [Command<wire.Acknowledgement>]>('acknowledge');
-export const decideChanges = defineUpdate<PoView, [Command<wire.ChangeDecision>]>('decideChanges');
-export const changeOrder = defineUpdate<PoView, [Command<wire.ChangeOrder>]>('changeOrder');
-export const cancel = defineUpdate<PoView, [Command<wire.CancelPurchaseOrder>]>('cancel');
-export const submitAsn = defineUpdate<PoView, [Command<wire.AdvanceShipNotice>]>('submitAsn');
-export const postReceipt = defineUpdate<PoView, [Command<wire.GoodsReceipt>]>('postReceipt');
-export const submitInvoice = defineUpdate<InvoiceOutcome, [Command<wire.Invoice>]>('submitInvoice');
-export const submitCreditMemo = defineUpdate<PoView, [Command<wire.CreditMemo>]>('submitCreditMemo');
-export const resolveInvoice = defineUpdate<PoView, [InvoiceCommand<wire.InvoiceResolution>]>('resolveInvoice');
-export const reportPaymentStatus = defineUpdate<PoView, [InvoiceCommand<wire.PaymentStatusReport>]>('reportPaymentStatus');
+export const confirmIssued = defineUpdate<CommandAck, [{ requestHash: string }]>('confirmIssued');
+export const acknowledge = defineUpdate<CommandAck, [Command<wire.Acknowledgement>]>('acknowledge');
+export const decideChanges = defineUpdate<CommandAck, [Command<wire.ChangeDecision>]>('decideChanges');
+export const changeOrder = defineUpdate<CommandAck, [Command<wire.ChangeOrder>]>('changeOrder');
+export const cancel = defineUpdate<CommandAck, [Command<wire.CancelPurchaseOrder>]>('cancel');
+export const submitAsn = defineUpdate<CommandAck, [Command<wire.AdvanceShipNotice>]>('submitAsn');
+export const postReceipt = defineUpdate<CommandAck, [Command<wire.GoodsReceipt>]>('postReceipt');
+export const submitInvoice = defineUpdate<CommandAck, [Command<wire.Invoice>]>('submitInvoice');
+export const submitCreditMemo = defineUpdate<CommandAck, [Command<wire.CreditMemo>]>('submitCreditMemo');
+export const resolveInvoice = defineUpdate<CommandAck, [InvoiceCommand<wire.InvoiceResolution>]>('resolveInvoice');
+export const reportPaymentStatus = defineUpdate<CommandAck, [InvoiceCommand<wire.PaymentStatusReport>]>('reportPaymentStatus');
 
 // Query: the full state of the PO.
 export const status = defineQuery<PoView>('status');

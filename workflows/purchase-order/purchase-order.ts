@@ -7,20 +7,21 @@
  * in one transaction) and only then folds it into the state, so a refused or failed command
  * changes nothing. Then it runs whatever the event made due (`settle`).
  */
-import { ActivityFailure, ApplicationFailure, condition, log, setHandler, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
-import { PAYMENT_ID_FROM_AP, type BusinessEventRecord, type SupplierNotification } from './activity-contract';
+import { PAYMENT_ID_FROM_AP } from './activity-contract';
 import * as decide from '../domain/business-events';
 import type { Approval, Outcome } from '../domain/business-events';
-import { SYSTEM, deadlines } from '../domain/deadlines';
+import { deadlines } from '../domain/deadlines';
 import { apply, initialState } from '../domain/lifecycle/apply';
 import { heldInvoices, isReadyToClose, view } from '../domain/lifecycle/views';
 import { requireInvoice } from '../domain/lookups';
 import { sameMatch, threeWayMatch } from '../domain/matching';
-import type { Actor, BusinessEvent, InvoiceState, PoEvent, PoEventOf, PoState, PoView, SupplierNotice } from '../domain/state';
-import { erp, partners, payables, reads, toFailure } from './activities';
+import type { Actor, InvoiceState, PoEvent, PoEventOf, PoState, PoView, SupplierNotice } from '../domain/state';
+import { asCommandInput, isActivityFailure, partners, reads, toFailure } from './activities';
 import { COMMANDS } from './commands';
-import { HAS_OPEN_EXCEPTION, PO_STATUS, PO_TOTAL, confirmIssued, rematchHeldInvoices, status, type PurchaseOrderWorkflowInput } from './definitions';
+import { HAS_OPEN_EXCEPTION, PO_STATUS, PO_TOTAL, confirmIssued, rematchHeldInvoices, status, type CommandAck, type PurchaseOrderWorkflowInput } from './definitions';
+import { supplierNotifications, type InvoiceForAp, type Recorder, type Step } from './recorders';
 
 /** After a partner refused due work (AP refusing a payment, say), when it is tried again. */
 const SETTLE_RETRY_MS = 15 * 60_000;
@@ -44,8 +45,18 @@ export class PurchaseOrder {
   private lastSearchAttributes = '';
   private readonly workflowId = workflowInfo().workflowId;
 
-  constructor(state?: PoState) {
+  constructor(
+    state: PoState | undefined,
+    /** How this run records its events (docs/adr/0080-compact-history.md). */
+    private readonly recorder: Recorder,
+  ) {
     this.state = state;
+    if (!recorder.notifiesSeparately) {
+      // Search attributes the PO was started (or continued) with need no upsert of their own.
+      const attributes = workflowInfo().typedSearchAttributes;
+      const [poStatus, open, total] = [attributes.get(PO_STATUS), attributes.get(HAS_OPEN_EXCEPTION), attributes.get(PO_TOTAL)];
+      if (poStatus !== undefined && open !== undefined && total !== undefined) this.lastSearchAttributes = `${poStatus}|${open}|${total}`;
+    }
   }
 
   get current(): PoState {
@@ -73,9 +84,7 @@ export class PurchaseOrder {
     const event: PoEventOf<'po.issued'> = { type: 'po.issued', at: issuedAt, actor, po, requestHash, policy };
     const first = initialState(event);
     const outcome = decide.issued(event, view(first).total);
-    await erp.recordBusinessEvent(this.businessEvent(first, outcome.record!));
-    this.commit(first);
-    this.notify(outcome.notices);
+    await this.write({ next: first, record: outcome.record!, ownEvents: outcome.record!.events, notices: outcome.notices });
   }
 
   resume(): void {
@@ -90,12 +99,12 @@ export class PurchaseOrder {
     setHandler(status, () => view(this.current));
     setHandler(confirmIssued, async () => {
       await condition(() => this.state !== undefined);
-      return view(this.current);
+      return this.ack();
     });
     for (const command of COMMANDS) {
       const check = (arg: unknown): void => {
         try {
-          command.validate(this.current, arg);
+          asCommandInput(() => command.validate(this.current, arg));
         } catch (err) {
           throw toFailure(err);
         }
@@ -108,13 +117,15 @@ export class PurchaseOrder {
             check(arg);
             try {
               const actor = (arg as { actor: Actor }).actor;
-              await this.record(command.decide(this.current, arg, now()));
+              const outcome = asCommandInput(() => command.decide(this.current, arg, now()));
+              const next = outcome.record ? asCommandInput(() => fold(this.current, outcome.record!.events)) : undefined;
+              await this.record(outcome, next);
               if (command.rematchAfter?.(this.current, arg)) await this.rematch(actor);
               await this.settleSafely();
             } catch (err) {
               throw toFailure(err);
             }
-            return command.respond ? command.respond(this.current, arg) : view(this.current);
+            return this.ack();
           });
         },
         { validator: check },
@@ -139,16 +150,12 @@ export class PurchaseOrder {
    * invoice approved and the event posts no journal of its own, the invoice is posted to AP and
    * scheduled for payment in the same activity (`recordWithPosting`).
    */
-  private async record(outcome: Outcome): Promise<void> {
+  private async record(outcome: Outcome, folded?: PoState): Promise<void> {
     if (!outcome.record) return;
-    const next = fold(this.current, outcome.record.events);
+    const next = folded ?? fold(this.current, outcome.record.events);
     const approval = outcome.record.journal ? undefined : decide.pendingApproval(next, now());
-    if (approval) await this.recordWithPosting(outcome.record, next, approval);
-    else {
-      await erp.recordBusinessEvent(this.businessEvent(next, outcome.record));
-      this.commit(next);
-    }
-    this.notify(outcome.notices);
+    if (approval) await this.recordWithPosting(outcome, next, approval);
+    else await this.write({ next, record: outcome.record, ownEvents: outcome.record.events, notices: outcome.notices });
   }
 
   /**
@@ -156,33 +163,28 @@ export class PurchaseOrder {
    * AP refuses the invoice, the event itself is still recorded and the posting is tried again by
    * `settle` (`postApproved`); the command that triggered it does not fail.
    */
-  private async recordWithPosting(record: BusinessEvent, next: PoState, approval: Approval): Promise<void> {
-    const combined = decide.withApproval(record, approval);
+  private async recordWithPosting(outcome: Outcome, next: PoState, approval: Approval): Promise<void> {
+    const record = outcome.record!;
     try {
-      await this.postToAccountsPayable(fold(next, approval.events), combined, approval, record.events);
+      await this.postToAccountsPayable({ next: fold(next, approval.events), record: decide.withApproval(record, approval), ownEvents: record.events, notices: outcome.notices }, approval);
     } catch (err) {
-      if (!(err instanceof ActivityFailure) || !approval.needsPosting || record.events.length === 0) throw err;
+      if (!isActivityFailure(err) || !approval.needsPosting || record.events.length === 0) throw err;
       log.error('AP refused an approved invoice; posting will be retried', { poNumber: next.poNumber, invoiceNumber: approval.invoice.invoiceNumber, error: String(err.cause ?? err) });
-      await erp.recordBusinessEvent(this.businessEvent(next, record));
-      this.commit(next);
+      await this.write({ next, record, ownEvents: record.events, notices: outcome.notices });
     }
   }
 
   /** Posting an approved invoice to AP (first approval only) and its schedule: one activity, one event. */
-  private async postToAccountsPayable(next: PoState, record: BusinessEvent, approval: Approval, ownEvents: PoEvent[] = record.events): Promise<void> {
-    const entry = this.businessEvent(next, record, ownEvents);
-    if (approval.needsPosting) {
-      await payables.postApprovedInvoice({ invoice: { ...approval.invoice, poNumber: next.poNumber, supplierId: next.supplierId }, record: entry });
-    } else {
-      await erp.recordBusinessEvent(entry);
-    }
-    this.commit(next);
+  private async postToAccountsPayable(step: Step, approval: Approval): Promise<void> {
+    const po = step.next;
+    await this.write(step, approval.needsPosting ? { ...approval.invoice, poNumber: po.poNumber, supplierId: po.supplierId } : undefined);
   }
 
   /** An approved invoice that no recorded event has posted and scheduled yet. */
   private async postApproved(): Promise<void> {
     const approval = decide.pendingApproval(this.current, now())!;
-    await this.postToAccountsPayable(fold(this.current, approval.events), decide.postedAndScheduled(approval), approval);
+    const record = decide.postedAndScheduled(approval);
+    await this.postToAccountsPayable({ next: fold(this.current, approval.events), record, ownEvents: record.events, notices: [] }, approval);
   }
 
   /** Pays a due invoice through AP and records the payment (journal AP → Bank/Discounts) in one activity. */
@@ -191,8 +193,12 @@ export class PurchaseOrder {
     const payment = invoice.payment!;
     // AP assigns the payment id inside the activity, which writes it into this record before recording.
     const placeholder = decide.paymentExecuted(invoice, PAYMENT_ID_FROM_AP, now());
-    const { paymentId } = await payables.payInvoice({
-      payment: {
+    const notices: SupplierNotice[] = [
+      { type: 'payment.status', data: { invoiceNumber: invoice.invoiceNumber, paymentId: PAYMENT_ID_FROM_AP, status: 'executed', amount: payment.amount, discount: payment.discount } },
+    ];
+    const paymentId = await this.recorder.pay(
+      { next: fold(po, placeholder.events), record: placeholder, ownEvents: placeholder.events, notices },
+      {
         idempotencyKey: `${this.workflowId}/payment/${placeholder.documentKey}`,
         poNumber: po.poNumber,
         supplierId: po.supplierId,
@@ -202,32 +208,16 @@ export class PurchaseOrder {
         discount: payment.discount,
         attempt: payment.attempt,
       },
-      record: this.businessEvent(fold(po, placeholder.events), placeholder),
-    });
+    );
     this.commit(fold(this.current, decide.paymentExecuted(invoice, paymentId, placeholder.events[0]!.at).events));
-    this.notify([{ type: 'payment.status', data: { invoiceNumber: invoice.invoiceNumber, paymentId, status: 'executed', amount: payment.amount, discount: payment.discount } }]);
+    if (this.recorder.notifiesSeparately) this.notify([{ ...notices[0]!, data: { ...notices[0]!.data, paymentId } }]);
   }
 
-  /** What the ERP records for an event: the PO after it, and a key that makes a retried activity a no-op. */
-  private businessEvent(next: PoState, record: BusinessEvent, ownEvents: PoEvent[] = record.events): BusinessEventRecord {
-    const poView = view(next);
-    const last = ownEvents[ownEvents.length - 1];
-    return {
-      // The timeline length numbers events within the PO: a retried activity sends the same key.
-      idempotencyKey: `${this.workflowId}/${record.type}/${record.documentKey}/${next.timeline.length}`,
-      eventId: uuid4(),
-      workflowId: this.workflowId,
-      poNumber: next.poNumber,
-      supplierId: next.supplierId,
-      type: record.type,
-      at: last?.at ?? now(),
-      actor: last?.actor ?? SYSTEM,
-      payload: { version: 1, poNumber: next.poNumber, status: poView.status, ...record.payload },
-      po: poView,
-      document: record.document,
-      journal: record.journal ?? undefined,
-      inventory: record.inventory,
-    };
+  /** Records one step through the recorder of this run, then commits it; notices follow as the recorder sends them. */
+  private async write(step: Step, postToAp?: InvoiceForAp): Promise<void> {
+    await this.recorder.record(step, postToAp);
+    this.commit(step.next);
+    if (this.recorder.notifiesSeparately) this.notify(step.notices);
   }
 
   private commit(next: PoState): void {
@@ -236,10 +226,11 @@ export class PurchaseOrder {
     this.refreshSearchAttributes();
   }
 
+  /** Notices as their own activities, beside the command (runs on the legacy recorder). */
   private notify(notices: SupplierNotice[]): void {
     const po = this.current;
-    for (const { type, data } of notices) {
-      const notification: SupplierNotification = { id: uuid4(), supplierId: po.supplierId, poNumber: po.poNumber, type, at: now(), data };
+    for (const notification of supplierNotifications(po, notices)) {
+      const { type } = notification;
       this.notifications.push(
         partners.notifySupplier(notification).catch((err: unknown) => log.warn('Supplier notification gave up', { poNumber: po.poNumber, type, error: String(err) })),
       );
@@ -248,7 +239,7 @@ export class PurchaseOrder {
 
   private refreshSearchAttributes(): void {
     const v = view(this.current);
-    const key = `${v.status}|${v.hasOpenException}|${v.total}`;
+    const key = `${v.status}|${v.hasOpenException}|${Number(v.total)}`;
     if (key === this.lastSearchAttributes) return;
     this.lastSearchAttributes = key;
     upsertSearchAttributes([
@@ -282,7 +273,7 @@ export class PurchaseOrder {
       await this.settle();
       this.settleRetryAt = undefined;
     } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
+      if (!isActivityFailure(err)) throw err;
       log.error('Due work failed; retrying later', { poNumber: this.current.poNumber, error: String(err.cause ?? err) });
       this.settleRetryAt = Date.now() + SETTLE_RETRY_MS;
     }
@@ -321,5 +312,14 @@ export class PurchaseOrder {
 
   view(): PoView {
     return view(this.current);
+  }
+
+  /**
+   * What an Update answers: which state of the PO the command left (its event count). The API
+   * reads that state from the ERP, where it was recorded before the Update completed, instead of
+   * carrying the whole PO in every Update's result (docs/adr/0080-compact-history.md).
+   */
+  private ack(): CommandAck {
+    return { poNumber: this.current.poNumber, sequence: this.current.timeline.length };
   }
 }

@@ -9,12 +9,19 @@ import { allHandlersFinished, condition, continueAsNew, log, patched, workflowIn
 import type { PoView } from '../domain/state';
 import type { PurchaseOrderWorkflowInput } from './definitions';
 import { PurchaseOrder } from './purchase-order';
+import { CompactRecorder, LegacyRecorder } from './recorders';
+
+/** The patch that moved a run to the compact record (docs/adr/0080-compact-history.md). */
+export const COMPACT_RECORD = 'compact-record';
 
 const DEFAULT_HISTORY_THRESHOLD = 2000;
 
 export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): Promise<PoView> {
   const historyThreshold = input.options?.historyThreshold ?? DEFAULT_HISTORY_THRESHOLD;
-  const po = new PurchaseOrder(input.kind === 'continued' ? input.state : undefined);
+  // Runs started before the compact record keep recording as they did, so their histories replay.
+  const { workflowId } = workflowInfo();
+  const recorder = patched(COMPACT_RECORD) ? new CompactRecorder(workflowId) : new LegacyRecorder(workflowId);
+  const po = new PurchaseOrder(input.kind === 'continued' ? input.state : undefined, recorder);
   po.registerHandlers();
   if (input.kind === 'new') await po.issue(input);
   else po.resume();

@@ -1,0 +1,39 @@
+/**
+ * How the workflow code is bundled, the same for the worker, `npm run build`, the tests and the
+ * replay of recorded histories.
+ *
+ * Every open PO the worker caches runs in the SDK's reusable V8 context, where the modules a
+ * workflow imports are evaluated again for each workflow (so one workflow's module state can never
+ * leak into another's). The domain modules and their libraries keep no state of their own, so they
+ * are preloaded once and shared (deep-frozen) by every workflow, which keeps a cached PO small
+ * (docs/operations.md, "Worker memory"). Zod is not among them: it writes caches into its schemas as
+ * it runs, which a frozen module forbids, and so it stays out of the bundle altogether
+ * (docs/adr/0081-zod-stays-out-of-the-workflow.md).
+ */
+import path from 'node:path';
+
+const DOMAIN = path.resolve(__dirname, '../workflows/domain');
+
+/** Stateless modules evaluated once per worker thread and shared by every cached PO. */
+export const SHARED_WORKFLOW_MODULES: readonly string[] = [
+  'decimal.js',
+  'async-mutex',
+  ...[
+    'money',
+    'calendar',
+    'errors',
+    'lookups',
+    'policy',
+    'payment-terms',
+    'matching',
+    'ledger',
+    'deadlines',
+    'lifecycle/views',
+    'lifecycle/apply-invoices',
+    'lifecycle/apply',
+    'lifecycle/validate',
+    'business-events',
+  ].map((module) => path.join(DOMAIN, module)),
+];
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
