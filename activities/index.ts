@@ -9,12 +9,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { resolvePaymentTerms, resolveSlas, resolveTolerances } from '../workflows/domain/policy';
 import type { PaymentTerms, SlaProfile } from '../workflows/domain/schemas';
 import type { InvoiceState, PoPolicy } from '../workflows/domain/state';
-import { AdapterRefusal, UnbalancedJournalError, UnknownSupplierError } from './errors';
+import { isHoldInForce } from '../workflows/domain/holds';
+import { AdapterRefusal, PaymentOnHoldError, UnbalancedJournalError, UnknownSupplierError } from './errors';
+import { financePolicy, type FinancePolicyDefaults } from './finance-policy';
 import { PAYMENT_ID_FROM_AP, type PurchaseOrderActivities } from '../workflows/purchase-order/activity-contract';
 import type { BusinessEventRecord, PaymentExecution, Ports, SupplierNotification } from './ports';
 
 /** System-wide timer defaults and payment policy (AppConfig.policy). */
-export interface PolicyDefaults extends SlaProfile {
+export interface PolicyDefaults extends SlaProfile, FinancePolicyDefaults {
   captureDiscounts: boolean;
 }
 
@@ -64,6 +66,7 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): 
         }),
         paymentTerms: resolvePaymentTerms(input.poPaymentTerms, supplier.paymentTerms),
         captureDiscounts: policyDefaults.captureDiscounts,
+        ...financePolicy(policyDefaults, supplier),
       };
     }),
 
@@ -95,6 +98,9 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): 
      */
     payInvoice: translated(async (input: { payment: PaymentExecution; record: BusinessEventRecord }): Promise<{ paymentId: string }> => {
       const { payment } = input;
+      // The guarantee behind supplier holds: a hold the PO has not heard of yet still stops the payment.
+      const supplier = await ports.erp.getSupplier(payment.supplierId);
+      if (isHoldInForce(supplier?.paymentHold, input.record.at)) throw new PaymentOnHoldError(payment.supplierId, supplier!.paymentHold!.reason);
       const { paymentId } = await ports.ap.executePayment(payment);
       log.info('Payment executed', { poNumber: payment.poNumber, invoiceNumber: payment.invoiceNumber, attempt: payment.attempt, paymentId });
       await record(withPaymentId(input.record, payment.invoiceNumber, paymentId));

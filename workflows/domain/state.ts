@@ -14,6 +14,7 @@ import type {
   GoodsReceipt,
   Invoice,
   ReportedPaymentStatus,
+  ReturnToVendor,
 } from './schemas';
 import type { SupplierNotificationType } from './schemas/enums';
 import type * as views from './schemas/views';
@@ -46,6 +47,7 @@ export type Supplier = z.infer<typeof views.Supplier>;
 export type JournalLine = z.infer<typeof views.JournalLine>;
 export type JournalEntry = z.infer<typeof views.JournalEntry>;
 export type InventoryMovement = z.infer<typeof views.InventoryMovement>;
+export type { ApprovalRequest, ApprovalTier, Dispute, PaymentHold, ReturnRecord } from './schemas/finance';
 
 // ---------------------------------------------------------------------------------------------
 // Events: what `apply(state, event)` folds. Each carries its time and actor.
@@ -76,7 +78,25 @@ export type PoEvent =
   | (EventBase & { type: 'acknowledgement.reminded' })
   | (EventBase & { type: 'acknowledgement.escalated' })
   | (EventBase & { type: 'delivery.late'; lineNos: number[] })
-  | (EventBase & { type: 'po.closed' });
+  | (EventBase & { type: 'po.closed' })
+  // Finance controls (docs/domain.md, "Payment holds", "Approval tiers", "Returns to vendor", "Disputes")
+  | (EventBase & { type: 'approval.requested'; request: ApprovalRequestOf })
+  | (EventBase & { type: 'approval.decided'; requestId: string; decision: Decision; reason: string })
+  | (EventBase & { type: 'po.approved'; requestId: string })
+  | (EventBase & { type: 'approval.escalated'; requestId: string })
+  | (EventBase & { type: 'invoice.hold_placed'; invoiceNumber: string; hold: PaymentHoldOf })
+  | (EventBase & { type: 'invoice.hold_released'; invoiceNumber: string; reason?: string })
+  | (EventBase & { type: 'supplier_hold.placed'; hold: PaymentHoldOf })
+  | (EventBase & { type: 'supplier_hold.released'; holdId: string; reason?: string })
+  | (EventBase & { type: 'payment.replanned'; invoiceNumber: string; plan: PaymentPlan; discountLost: string })
+  | (EventBase & { type: 'goods.returned'; goodsReturn: ReturnToVendor; bodyHash: string; debitNotes: CreditMemo[] })
+  | (EventBase & { type: 'credit_memo.settled'; debitNoteNumber: string; creditMemo: CreditMemo; bodyHash: string })
+  | (EventBase & { type: 'dispute.opened'; disputeId: string; invoiceNumber: string; message: string })
+  | (EventBase & { type: 'dispute.replied'; disputeId: string; message: string; creditMemoNumber?: string; correctedInvoiceNumber?: string })
+  | (EventBase & { type: 'dispute.escalated'; disputeId: string });
+
+type ApprovalRequestOf = import('./schemas/finance').ApprovalRequest;
+type PaymentHoldOf = import('./schemas/finance').PaymentHold;
 
 export type PoEventType = PoEvent['type'];
 export type PoEventOf<T extends PoEventType> = Extract<PoEvent, { type: T }>;

@@ -15,13 +15,16 @@ import {
   validateCancel,
   validateChangeDecision,
   validateChangeOrder,
-  validateCreditMemo,
   validateInvoice,
   validatePaymentStatus,
   validateReceipt,
   validateResolution,
 } from '../domain/lifecycle/validate';
 import { heldInvoices } from '../domain/lifecycle/views';
+import { approvalDecided, changeOrdered, validateApprovalDecision } from '../domain/approvals';
+import { disputeOpened, disputeReplied, validateDisputeOpening, validateDisputeReply } from '../domain/disputes';
+import { invoiceHeld, invoiceReleased, supplierHoldPlaced, supplierHoldRemoved, validateInvoiceHold, validateInvoiceRelease } from '../domain/holds';
+import { creditMemoArrived, existingCreditMemo, goodsReturned, validateCreditMemoOrSettlement, validateReturn } from '../domain/returns';
 import { findInvoice, requireInvoice } from '../domain/lookups';
 import * as wire from '../domain/schemas';
 import type { PoState, RefusalCode } from '../domain/state';
@@ -81,7 +84,8 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
   spec({
     update: contract.changeOrder,
     validate: (po, { body }) => validateChangeOrder(po, parsed(wire.ChangeOrder, body)),
-    decide: decide.changed,
+    // Sent to the supplier at once, or held for approvers when it raises the PO to a tier.
+    decide: changeOrdered,
     // A short-closed line may be what a held invoice was waiting for.
     rematchAfter: () => true,
   }),
@@ -121,10 +125,11 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
   }),
   spec({
     update: contract.submitCreditMemo,
-    validate: numbered((po, body) => po.creditMemos.find((m) => m.creditMemoNumber === body.creditMemoNumber), 'DUPLICATE_CREDIT_MEMO', (body) => `Credit memo ${body.creditMemoNumber}`, (po, body) =>
-      validateCreditMemo(po, parsed(wire.CreditMemo, body)),
+    validate: numbered((po, body) => existingCreditMemo(po, body.creditMemoNumber), 'DUPLICATE_CREDIT_MEMO', (body) => `Credit memo ${body.creditMemoNumber}`, (po, body) =>
+      validateCreditMemoOrSettlement(po, parsed(wire.CreditMemo, body)),
     ),
-    decide: decide.creditMemoReceived,
+    // A memo for exactly the goods of an open debit note settles it (../domain/returns.ts).
+    decide: creditMemoArrived,
     rematchAfter: () => true,
   }),
   spec({
@@ -143,5 +148,55 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
     },
     decide: decide.paymentStatusReported,
   }),
+  // Finance controls
+  spec({
+    update: contract.holdInvoicePayment,
+    validate: (po, { body, invoiceNumber }) => validateInvoiceHold(po, invoiceNumber, parsed(wire.PaymentHoldRequest, body)),
+    decide: invoiceHeld,
+  }),
+  spec({
+    update: contract.releaseInvoicePayment,
+    validate: (po, { body, invoiceNumber }) => {
+      parsed(wire.PaymentHoldRelease, body);
+      validateInvoiceRelease(po, invoiceNumber);
+    },
+    decide: invoiceReleased,
+  }),
+  spec({
+    update: contract.placeSupplierHold,
+    validate: (_po, { body }) => void parsed(wire.SupplierHoldPlacement, body),
+    decide: supplierHoldPlaced,
+  }),
+  spec({
+    update: contract.releaseSupplierHold,
+    validate: (_po, { body }) => void parsed(wire.SupplierHoldRemoval, body),
+    decide: supplierHoldRemoved,
+  }),
+  spec({
+    update: contract.decideApproval,
+    validate: (po, { actor, body }) => validateApprovalDecision(po, actor, parsed(wire.ApprovalDecision, body)),
+    decide: approvalDecided,
+    // An approved change order may short-close a line a held invoice was waiting for.
+    rematchAfter: (po) => heldInvoices(po).length > 0,
+  }),
+  spec({
+    update: contract.returnGoods,
+    validate: numbered((po, body) => po.returns.find((r) => r.rmaNumber === body.rmaNumber), 'DUPLICATE_RETURN', (body) => `Return ${body.rmaNumber}`, (po, body) =>
+      validateReturn(po, parsed(wire.ReturnToVendor, body)),
+    ),
+    decide: goodsReturned,
+    // Fewer goods on hand: invoices for them no longer match.
+    rematchAfter: (po) => heldInvoices(po).length > 0,
+  }),
+  spec({
+    update: contract.openDispute,
+    validate: (po, { body, invoiceNumber }) => validateDisputeOpening(po, invoiceNumber, parsed(wire.DisputeOpening, body)),
+    decide: disputeOpened,
+  }),
+  spec({
+    update: contract.replyToDispute,
+    validate: (po, command) => validateDisputeReply(po, { ...command, body: parsed(wire.DisputeReply, command.body) }),
+    decide: disputeReplied,
+    rematchAfter: (po, { body }) => Boolean(body.creditMemo) && heldInvoices(po).length > 0,
+  }),
 ];
-

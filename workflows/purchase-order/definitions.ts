@@ -40,6 +40,15 @@ export const submitInvoice = defineUpdate<InvoiceOutcome, [Command<wire.Invoice>
 export const submitCreditMemo = defineUpdate<PoView, [Command<wire.CreditMemo>]>('submitCreditMemo');
 export const resolveInvoice = defineUpdate<PoView, [InvoiceCommand<wire.InvoiceResolution>]>('resolveInvoice');
 export const reportPaymentStatus = defineUpdate<PoView, [InvoiceCommand<wire.PaymentStatusReport>]>('reportPaymentStatus');
+// Finance controls (docs/domain.md, "Payment holds", "Approval tiers", "Returns to vendor", "Disputes").
+export const holdInvoicePayment = defineUpdate<PoView, [InvoiceCommand<wire.PaymentHoldRequest>]>('holdInvoicePayment');
+export const releaseInvoicePayment = defineUpdate<PoView, [InvoiceCommand<wire.PaymentHoldRelease>]>('releaseInvoicePayment');
+export const placeSupplierHold = defineUpdate<PoView, [Command<wire.SupplierHoldPlacement>]>('placeSupplierHold');
+export const releaseSupplierHold = defineUpdate<PoView, [Command<wire.SupplierHoldRemoval>]>('releaseSupplierHold');
+export const decideApproval = defineUpdate<PoView, [Command<wire.ApprovalDecision>]>('decideApproval');
+export const returnGoods = defineUpdate<PoView, [Command<wire.ReturnToVendor>]>('returnGoods');
+export const openDispute = defineUpdate<PoView, [InvoiceCommand<wire.DisputeOpening>]>('openDispute');
+export const replyToDispute = defineUpdate<PoView, [InvoiceCommand<wire.DisputeReply> & { disputeId: string; documentHash?: string }]>('replyToDispute');
 
 // Query: the full state of the PO.
 export const status = defineQuery<PoView>('status');

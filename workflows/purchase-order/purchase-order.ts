@@ -13,7 +13,8 @@ import { PAYMENT_ID_FROM_AP, type BusinessEventRecord, type SupplierNotification
 import * as decide from '../domain/business-events';
 import type { Approval, Outcome } from '../domain/business-events';
 import { SYSTEM, deadlines } from '../domain/deadlines';
-import { apply, initialState } from '../domain/lifecycle/apply';
+import { apply, initialState, normaliseState } from '../domain/lifecycle/apply';
+import { firstDue } from '../domain/holds';
 import { heldInvoices, isReadyToClose, view } from '../domain/lifecycle/views';
 import { requireInvoice } from '../domain/lookups';
 import { sameMatch, threeWayMatch } from '../domain/matching';
@@ -45,7 +46,7 @@ export class PurchaseOrder {
   private readonly workflowId = workflowInfo().workflowId;
 
   constructor(state?: PoState) {
-    this.state = state;
+    this.state = state && normaliseState(state);
   }
 
   get current(): PoState {
@@ -293,9 +294,10 @@ export class PurchaseOrder {
     for (let progressed = true; progressed; ) {
       const po = this.current;
       if (this.isFinished) return;
-      const firstDue = po.invoices.find((i) => i.status === 'approved' || (i.status === 'scheduled' && i.payment && Date.parse(i.payment.scheduledFor) <= Date.now()));
-      if (firstDue?.status === 'approved') await this.postApproved();
-      else if (firstDue) await this.pay(firstDue);
+      // What is due is the domain's decision: a held invoice is never paid (../domain/holds.ts).
+      const due = firstDue(po, Date.now());
+      if (due?.status === 'approved') await this.postApproved();
+      else if (due) await this.pay(due);
       else progressed = await this.fireDueTimers();
     }
     if (isReadyToClose(this.current)) await this.record({ record: decide.closed(this.current, now()), notices: [] });

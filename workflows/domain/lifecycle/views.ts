@@ -5,10 +5,12 @@
 import { committedQuantity, hasOpenException, isInvoiceableLine, liveInvoices, openExceptionOf } from '../lookups';
 import { cmp, isPositive, mul, round2, sum } from '../money';
 import type { PoState, PoStatus, PoView } from '../state';
+import { awaitsIssueApproval } from '../approval-tiers';
 
 export function deriveStatus(state: PoState): PoStatus {
   if (state.cancelled) return 'cancelled';
   if (state.closedAt) return 'closed';
+  if (awaitsIssueApproval(state)) return 'pending_approval';
   if (state.pendingChanges) return 'changes_pending';
   if (state.awaitingAcknowledgement) return 'issued';
   const open = state.lines.filter((line) => !line.cancelled);

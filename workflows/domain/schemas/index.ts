@@ -6,5 +6,6 @@
 export * from './scalars';
 export * from './enums';
 export * from './commands';
+export * from './finance';
 export * from './views';
 export * from './reports';
