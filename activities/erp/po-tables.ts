@@ -10,6 +10,7 @@ import type { AcknowledgementRecord, InvoiceState, PoView } from '../../workflow
 import { DuplicateInvoiceError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord } from '../ports';
 import { json } from './rows';
+import { writeFinanceTables } from './finance-tables';
 
 /** Everything of the PO's own tables that one event may have changed. */
 export async function writePurchaseOrderTables(trx: Knex.Transaction, record: BusinessEventRecord, log: AdapterLog): Promise<void> {
@@ -17,6 +18,7 @@ export async function writePurchaseOrderTables(trx: Knex.Transaction, record: Bu
   await writeAcknowledgements(trx, record.po);
   await writeDocument(trx, record);
   await refreshInvoices(trx, record, log);
+  await writeFinanceTables(trx, record);
 }
 
 /**
