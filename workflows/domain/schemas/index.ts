@@ -9,3 +9,4 @@ export * from './commands';
 export * from './finance';
 export * from './views';
 export * from './reports';
+export * from './finance-reports';
