@@ -4,9 +4,14 @@
  * and approved by finance. Run with `npm run record-histories`, on purpose, after a patched change.
  */
 import fs from 'node:fs';
+import { addDays } from '../../workflows/domain/calendar';
 import path from 'node:path';
 import { temporal } from '@temporalio/proto';
-import { createHarness, PurchaseOrderDriver, today } from '../helpers/harness';
+import type { UpdateDefinition } from '@temporalio/common';
+import { hashBody } from '../../api/canonical';
+import type { Actor, PoView } from '../../workflows/domain/state';
+import * as definitions from '../../workflows/purchase-order/definitions';
+import { actors, createHarness, PurchaseOrderDriver, today, type Harness } from '../helpers/harness';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 
 const DAY = 86_400_000;
@@ -14,7 +19,8 @@ const directory = path.join(__dirname, 'histories');
 
 async function main(): Promise<void> {
   const env = await createTimeSkippingEnv();
-  const harness = await createHarness(env);
+  // Tiers from 1,000: the two original scenarios (121.25) stay below them and record as before.
+  const harness = await createHarness(env, { approvalTiers: [{ currency: 'USD', atLeast: '1000', approvals: 1 }] });
   try {
     await PurchaseOrderDriver.supplier(harness, 'ACME', { paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 } });
     fs.mkdirSync(directory, { recursive: true });
@@ -23,7 +29,9 @@ async function main(): Promise<void> {
         { lineNo: 1, sku: 'WIDGET-1', quantity: '10', unitPrice: '10.00' },
         { lineNo: 2, sku: 'GADGET-2', quantity: '5', unitPrice: '4.25' },
       ];
+      const only = process.env.RECORD_SCENARIOS?.split(',');
       for (const scenario of ['happy-path', 'price-variance'] as const) {
+        if (only && !only.includes(scenario)) continue;
         const poNumber = `PO-REPLAY-${scenario.toUpperCase()}`;
         const po = await PurchaseOrderDriver.issue(harness, { poNumber, supplierId: 'ACME', currency: 'USD', lines });
         await po.acknowledge({ type: 'accept' });
@@ -42,18 +50,58 @@ async function main(): Promise<void> {
         await env.sleep(31 * DAY);
         await po.paymentStatus(invoiceNumber, { status: 'cleared' });
         await po.handle.result();
-        const history = await po.handle.fetchHistory();
-        // Binary protobuf: the SDK's JSON helpers trip over duplicate protobufjs copies under npm.
-        const file = path.join(directory, `${po.handle.workflowId.replace(/[^A-Za-z0-9-]/g, '_')}.binpb`);
-        const { History } = temporal.api.history.v1;
-        fs.writeFileSync(file, History.encode(History.fromObject(history)).finish());
-        process.stdout.write(`${scenario}: ${history.events?.length} history events → ${path.relative(process.cwd(), file)}\n`);
+        await save(po, scenario);
       }
+      if (!only || only.includes('finance-controls')) await save(await financeControls(harness, env), 'finance-controls');
     });
   } finally {
     await harness.close();
     await env.teardown();
   }
+}
+
+async function save(po: PurchaseOrderDriver, scenario: string): Promise<void> {
+  const history = await po.handle.fetchHistory();
+  // Binary protobuf: the SDK's JSON helpers trip over duplicate protobufjs copies under npm.
+  const file = path.join(directory, `${po.handle.workflowId.replace(/[^A-Za-z0-9-]/g, '_')}.binpb`);
+  const { History } = temporal.api.history.v1;
+  fs.writeFileSync(file, History.encode(History.fromObject(history)).finish());
+  process.stdout.write(`${scenario}: ${history.events?.length} history events → ${path.relative(process.cwd(), file)}\n`);
+}
+
+/**
+ * The finance controls in one PO: approval above a tier, a return before invoicing with a
+ * replacement, a disputed invoice replaced by a corrected one, a payment hold that outlasts the
+ * discount date, then clearing and close.
+ */
+async function financeControls(harness: Harness, env: Awaited<ReturnType<typeof createTimeSkippingEnv>>): Promise<PurchaseOrderDriver> {
+  const send = <T>(po: PurchaseOrderDriver, update: UpdateDefinition<PoView, [any]>, actor: Actor, body: T, extra: Record<string, unknown> = {}): Promise<PoView> =>
+    po.handle.executeUpdate(update, { args: [{ actor, body, bodyHash: hashBody(body), ...extra } as never] });
+  const po = await PurchaseOrderDriver.issue(harness, {
+    poNumber: 'PO-REPLAY-FINANCE-CONTROLS',
+    supplierId: 'ACME',
+    currency: 'USD',
+    lines: [
+      { lineNo: 1, sku: 'WIDGET-1', quantity: '10', unitPrice: '100.00' },
+      { lineNo: 2, sku: 'GADGET-2', quantity: '5', unitPrice: '42.00' },
+    ],
+  });
+  await send(po, definitions.decideApproval, { role: 'approver', id: 'approver#replay' }, { decision: 'approve', reason: 'Budgeted' });
+  await po.acknowledge({ type: 'accept' });
+  await po.receive({ receiptNumber: 'GR-FC-1', lines: [{ lineNo: 1, quantityReceived: '10' }, { lineNo: 2, quantityReceived: '5' }] });
+  await send(po, definitions.returnGoods, actors.warehouse, { rmaNumber: 'RMA-FC', reason: 'Two dented', location: 'MAIN', replacement: true, lines: [{ lineNo: 1, quantity: '2' }] });
+  await po.receive({ receiptNumber: 'GR-FC-2', lines: [{ lineNo: 1, quantityReceived: '2' }] });
+  const invoiceDate = await today(env);
+  await po.invoice({ invoiceNumber: 'INV-FC-1', invoiceDate, currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '100.00' }, { lineNo: 2, quantity: '5', unitPrice: '43.50' }], total: '1217.50' });
+  const disputed = await send(po, definitions.openDispute, actors.finance, { message: 'Agreed price of GADGET-2 is 42.00' }, { invoiceNumber: 'INV-FC-1' });
+  const corrected = { invoiceNumber: 'INV-FC-2', invoiceDate, currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '100.00' }, { lineNo: 2, quantity: '5', unitPrice: '42.00' }], freight: '0', tax: '0', total: '1210.00' };
+  await send(po, definitions.replyToDispute, actors.supplier('ACME'), { message: 'Corrected', correctedInvoice: corrected }, { invoiceNumber: 'INV-FC-1', disputeId: disputed.disputes[0]!.id, documentHash: hashBody(corrected) });
+  await send(po, definitions.holdInvoicePayment, actors.finance, { reason: 'Quality audit', releaseOn: addDays(invoiceDate, 12) }, { invoiceNumber: 'INV-FC-2' });
+  await env.sleep(13 * DAY);
+  await env.sleep(20 * DAY);
+  await po.paymentStatus('INV-FC-2', { status: 'cleared' });
+  await po.handle.result();
+  return po;
 }
 
 main().catch((error: unknown) => {
