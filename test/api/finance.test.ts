@@ -18,7 +18,7 @@ import type { RunningWorker } from '../../workers/main';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
-import { API_KEYS_ENV, openApiValidator, problemShape, startApi } from './api-harness';
+import { API_KEYS_ENV, conformance, problemShape, startApi } from './api-harness';
 import type { ApiResponse, ApiUnderTest } from './api-harness';
 
 const APPROVER_1 = 'approver-key-one-0123456789';
@@ -37,14 +37,7 @@ describe('finance controls through the API', { timeout: 300_000 }, () => {
   let worker: RunningWorker;
   let client: Client;
   let api: ApiUnderTest;
-  const validator = openApiValidator(JSON.parse(JSON.stringify(openApiDocument())) as object);
-
-  function conforms(method: string, template: string, response: ApiResponse): void {
-    const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!;
-    const body = mediaType === 'text/csv' ? response.text : response.body;
-    const error = validator.response(method, template, response.status, mediaType, body);
-    assert.equal(error, null, `${method} ${template} ${response.status}: ${error}\n${response.text.slice(0, 500)}`);
-  }
+  const conforms = conformance(openApiDocument());
 
   async function ok(response: Promise<ApiResponse>, status = 200): Promise<ApiResponse<any>> {
     const answered = await response;

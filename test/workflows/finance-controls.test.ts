@@ -5,15 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import Decimal from 'decimal.js';
 import { hashBody } from '../../api/canonical';
 import { addDays } from '../../workflows/domain/calendar';
 import type { Actor, PoView } from '../../workflows/domain/state';
 import * as definitions from '../../workflows/purchase-order/definitions';
+import { refusal, eventually } from '../helpers/expectations';
 import { actors, createHarness, PurchaseOrderDriver, today, type Harness } from '../helpers/harness';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 
@@ -48,16 +47,6 @@ function send<T, R>(order: PurchaseOrderDriver, update: UpdateDefinition<R, [any
   return order.handle.executeUpdate(update, { args: [{ actor, body, bodyHash: hashBody(body), ...extra }] });
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => assert.fail('expected the command to be refused'),
-    (err: unknown) => err,
-  );
-  assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
-  assert.ok(error.cause instanceof ApplicationFailure);
-  return error.cause;
-}
-
 async function outboxTypes(poNumber: string): Promise<string[]> {
   const rows = await harness.knex('outbox').where({ po_number: poNumber }).orderBy('sequence').select('type');
   return rows.map((r: { type: string }) => r.type);
@@ -66,14 +55,6 @@ async function outboxTypes(poNumber: string): Promise<string[]> {
 async function noticeTypes(poNumber: string): Promise<string[]> {
   const rows = await harness.knex('supplier_notifications').where({ po_number: poNumber }).select('type');
   return rows.map((r: { type: string }) => r.type);
-}
-
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function assertBooksClosed(poNumber: string): Promise<void> {
