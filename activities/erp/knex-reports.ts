@@ -24,7 +24,7 @@ export class KnexReports {
       `select l.account, a.name, a.category, e.currency,
               ${money('sum(l.debit)')} as debit, ${money('sum(l.credit)')} as credit, ${money('sum(l.debit) - sum(l.credit)')} as balance
          from journal_entries e
-         join journal_lines l on l.journal_entry_id = e.id
+         cross join lateral (select l.account, l.debit, l.credit, l.po_line_no, l.invoice_number from journal_lines l where l.journal_entry_id = e.id offset 0) l
          join gl_accounts a on a.code = l.account
         where e.posted_at < ?
         group by l.account, a.name, a.category, e.currency
@@ -33,7 +33,7 @@ export class KnexReports {
     );
     const { rows: sums } = await this.knex.raw<{ rows: { currency: string; debit: string; credit: string }[] }>(
       `select e.currency, ${money('sum(l.debit)')} as debit, ${money('sum(l.credit)')} as credit
-         from journal_entries e join journal_lines l on l.journal_entry_id = e.id
+         from journal_entries e cross join lateral (select l.account, l.debit, l.credit, l.po_line_no, l.invoice_number from journal_lines l where l.journal_entry_id = e.id offset 0) l
         where e.posted_at < ? group by e.currency order by e.currency`,
       [dayAfter(asOf)],
     );
@@ -44,7 +44,7 @@ export class KnexReports {
     const { rows } = await this.knex.raw<{ rows: { supplier_id: string; currency: string; amount: string; entries: string }[] }>(
       `select po.supplier_id, e.currency, ${money('sum(l.debit - l.credit)')} as amount, count(distinct e.id) as entries
          from journal_entries e
-         join journal_lines l on l.journal_entry_id = e.id and l.account = 'PPV'
+         cross join lateral (select l.account, l.debit, l.credit, l.po_line_no, l.invoice_number from journal_lines l where l.journal_entry_id = e.id and l.account = 'PPV' offset 0) l
          join purchase_orders po on po.po_number = e.po_number
         where e.posted_at >= ? and e.posted_at < ?
         group by po.supplier_id, e.currency
@@ -69,7 +69,7 @@ export class KnexReports {
       `with movements as (
          select e.po_number, l.po_line_no, e.currency, e.posted_at, e.id, l.credit - l.debit as amount
            from journal_entries e
-           join journal_lines l on l.journal_entry_id = e.id and l.account = 'GRNI'
+           cross join lateral (select l.account, l.debit, l.credit, l.po_line_no, l.invoice_number from journal_lines l where l.journal_entry_id = e.id and l.account = 'GRNI' offset 0) l
           where e.posted_at < ? and l.po_line_no is not null
        ), running as (
          select m.*, sum(amount) over (partition by po_number, po_line_no order by posted_at, id rows unbounded preceding) as balance
@@ -110,7 +110,7 @@ export class KnexReports {
       `with balances as (
          select e.po_number, l.invoice_number, e.currency, sum(l.credit - l.debit) as amount
            from journal_entries e
-           join journal_lines l on l.journal_entry_id = e.id and l.account = 'AP'
+           cross join lateral (select l.account, l.debit, l.credit, l.po_line_no, l.invoice_number from journal_lines l where l.journal_entry_id = e.id and l.account = 'AP' offset 0) l
           where e.posted_at < ? and l.invoice_number is not null
           group by e.po_number, l.invoice_number, e.currency
          having sum(l.credit - l.debit) <> 0
