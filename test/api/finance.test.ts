@@ -104,6 +104,8 @@ describe('finance controls through the API', { timeout: 300_000 }, () => {
     assert.equal(other.status, 409);
     assert.equal(problemShape(other).code, 'PAYMENT_HOLD_EXISTS');
     assert.equal((await ok(api.request('GET', '/v1/suppliers/ACME', { key: 'finance' }))).body.paymentHold.holdId, held.body.hold.holdId);
+    const snapshot = await database.knex('purchase_orders').where({ po_number: 'PO-FIN-SH2' }).first('snapshot');
+    assert.equal(snapshot.snapshot.supplierHold?.holdId, held.body.hold.holdId, 'the ERP snapshot shows the hold too');
 
     await ok(api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-FIN-SH3', '5') }), 201);
     const later = await ok(api.request('GET', '/v1/purchase-orders/PO-FIN-SH3', { key: 'finance' }));

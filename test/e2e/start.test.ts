@@ -194,7 +194,7 @@ describe('npm run keys', () => {
       assert.equal(lines.at(-1), 'export API=http://localhost:3456');
       const stored = JSON.parse(fs.readFileSync(path.join(keysDir, 'dev-api-keys.json'), 'utf8')) as Record<string, string>;
       assert.equal(lines[0], `export BUYER_KEY=${stored.procurement}`);
-      assert.equal(lines[4], `export SUPPLIER_KEY=${stored['supplier:ACME']}`);
+      assert.equal(lines[5], `export SUPPLIER_KEY=${stored['supplier:ACME']}`);
 
       const second = run('scripts/keys.ts', env);
       assert.equal(await second.exitCode, 0);

@@ -165,7 +165,7 @@ export class Sim {
   }
 
   holdSupplier(holdId: string, releaseOn?: string): void {
-    this.record(supplierHoldPlaced(this.state, this.command(finance, { holdId, reason: 'bank check', placedAt: this.iso(), ...(releaseOn ? { releaseOn } : {}) })));
+    this.record(supplierHoldPlaced(this.state, this.command(finance, { holdId, reason: 'bank check', placedAt: this.iso(), ...(releaseOn ? { releaseOn } : {}) }), this.iso()));
     this.settle();
   }
 

@@ -90,14 +90,15 @@ function releaseInvoiceRecord(po: PoState, invoice: InvoiceState, actor: Actor, 
   };
 }
 
-export function supplierHoldPlaced(po: PoState, { actor, body }: Command<wire.SupplierHoldPlacement>): Outcome {
+export function supplierHoldPlaced(po: PoState, { actor, body }: Command<wire.SupplierHoldPlacement>, at: string): Outcome {
   if (po.supplierHold?.holdId === body.holdId) return none; // the fan-out reached this PO already
   const hold: PaymentHold = { holdId: body.holdId, reason: body.reason, ...(body.releaseOn !== undefined ? { releaseOn: body.releaseOn } : {}), placedAt: body.placedAt, placedBy: actor };
   return {
     record: {
       type: 'supplier.payment_held',
       documentKey: body.holdId,
-      events: [{ type: 'supplier_hold.placed', at: body.placedAt, actor, hold }],
+      // The PO's own time, not the API's: the ERP never lets an older snapshot overwrite a newer one.
+      events: [{ type: 'supplier_hold.placed', at, actor, hold }],
       payload: { supplierId: po.supplierId, hold },
     },
     notices: [],
