@@ -114,3 +114,13 @@ export class SnapshotOutOfStepError extends Error {
     this.name = 'SnapshotOutOfStepError';
   }
 }
+
+/**
+ * The supplier is on a payment hold the PO has not heard of yet (the hold was placed while the PO
+ * was being issued): the payment is refused and tried again later (docs/adr/0051-supplier-holds-reach-open-pos.md).
+ */
+export class PaymentOnHoldError extends AdapterRefusal {
+  constructor(supplierId: string, reason: string) {
+    super('PAYMENT_ON_HOLD', `Supplier ${supplierId} is on payment hold (${reason}): nothing is paid until it is released`, 'conflict', { supplierId });
+  }
+}

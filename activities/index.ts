@@ -9,12 +9,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { resolvePaymentTerms, resolveSlas, resolveTolerances } from '../workflows/domain/policy';
 import type { PaymentTerms, SlaProfile } from '../workflows/domain/schemas';
 import type { InvoiceState, PoPolicy } from '../workflows/domain/state';
-import { AdapterRefusal, UnbalancedJournalError, UnknownSupplierError } from './errors';
+import { isHoldInForce } from '../workflows/domain/holds';
+import { AdapterRefusal, PaymentOnHoldError, UnbalancedJournalError, UnknownSupplierError } from './errors';
+import { financePolicy, type FinancePolicyDefaults } from './finance-policy';
 import { PAYMENT_ID_FROM_AP, type PurchaseOrderActivities } from '../workflows/purchase-order/activity-contract';
 import type { BusinessEventRecord, EventRecord, PaymentExecution, Ports, SupplierNotification } from './ports';
 
 /** System-wide timer defaults and payment policy (AppConfig.policy). */
-export interface PolicyDefaults extends SlaProfile {
+export interface PolicyDefaults extends SlaProfile, FinancePolicyDefaults {
   captureDiscounts: boolean;
 }
 
@@ -55,7 +57,11 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): 
     return apReference;
   }
 
-  async function pay(payment: PaymentExecution): Promise<string> {
+  /** `at`: the payment's workflow time, against which a supplier hold is in force or not. */
+  async function pay(payment: PaymentExecution, at: string): Promise<string> {
+    // The guarantee behind supplier holds: a hold the PO has not heard of yet still stops the payment.
+    const supplier = await ports.erp.getSupplier(payment.supplierId);
+    if (isHoldInForce(supplier?.paymentHold, at)) throw new PaymentOnHoldError(payment.supplierId, supplier!.paymentHold!.reason);
     const { paymentId } = await ports.ap.executePayment(payment);
     log.info('Payment executed', { poNumber: payment.poNumber, invoiceNumber: payment.invoiceNumber, attempt: payment.attempt, paymentId });
     return paymentId;
@@ -76,6 +82,7 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): 
         }),
         paymentTerms: resolvePaymentTerms(input.poPaymentTerms, supplier.paymentTerms),
         captureDiscounts: policyDefaults.captureDiscounts,
+        ...financePolicy(policyDefaults, supplier),
       };
     }),
 
@@ -105,7 +112,7 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): 
      * records it with the id AP gave, journal included, in one transaction.
      */
     payInvoice: translated(async (input: { payment: PaymentExecution; record: BusinessEventRecord }): Promise<{ paymentId: string }> => {
-      const paymentId = await pay(input.payment);
+      const paymentId = await pay(input.payment, input.record.at);
       await record(withPaymentId(input.record, input.payment.invoiceNumber, paymentId));
       return { paymentId };
     }),
@@ -118,7 +125,7 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): 
     }),
 
     payInvoiceThroughAp: translated(async (input: { payment: PaymentExecution; record: EventRecord }): Promise<{ paymentId: string }> => {
-      const paymentId = await pay(input.payment);
+      const paymentId = await pay(input.payment, input.record.at);
       await record(withPaymentIdInEvents(input.record, paymentId));
       return { paymentId };
     }),

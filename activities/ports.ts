@@ -6,8 +6,16 @@
  * typed errors of ./errors.ts.
  */
 import type { z } from 'zod';
-import type { Kpis as KpisSchema, SupplierInput } from '../workflows/domain/schemas';
-import type { InvoiceState, PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../workflows/domain/state';
+import type {
+  ApAgingReport as ApAgingReportSchema,
+  GrniAccrualReport as GrniAccrualReportSchema,
+  Kpis as KpisSchema,
+  PaymentHoldRequest,
+  PpvReport as PpvReportSchema,
+  SupplierInput,
+  TrialBalanceReport as TrialBalanceReportSchema,
+} from '../workflows/domain/schemas';
+import type { Actor, InvoiceState, PaymentHold, PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../workflows/domain/state';
 import type { BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification } from '../workflows/purchase-order/activity-contract';
 
 export type { BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification };
@@ -62,8 +70,39 @@ export interface ReadModelPort {
   purchaseOrderSupplier(poNumber: string): Promise<string | undefined>;
   /** Sum of debits minus credits per account, optionally for one PO: for invariants and ops. */
   accountBalances(poNumber?: string): Promise<Record<string, string>>;
-  kpis(now?: Date): Promise<Kpis>;
+  /** `grniOlderThanDays`: GRNI older than this holds up the period close (default 30). */
+  kpis(now?: Date, options?: { grniOlderThanDays?: number }): Promise<Kpis>;
   ping(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finance: supplier payment holds and the reports (docs/accounting.md, "Reports")
+// ---------------------------------------------------------------------------------------------
+
+export type GrniAccrualReport = z.infer<typeof GrniAccrualReportSchema>;
+export type ApAgingReport = z.infer<typeof ApAgingReportSchema>;
+export type PpvReport = z.infer<typeof PpvReportSchema>;
+export type TrialBalanceReport = z.infer<typeof TrialBalanceReportSchema>;
+
+/** A supplier-wide hold as the ERP keeps it; `holdId` names it on every PO it reaches. */
+export type SupplierHold = PaymentHold & { holdId: string };
+
+export type SupplierHoldPlacementResult =
+  | { outcome: 'placed' | 'same'; hold: SupplierHold }
+  | { outcome: 'conflict'; hold: SupplierHold }
+  | { outcome: 'unknown_supplier' };
+
+export interface FinancePort {
+  /** Records the supplier's hold (one in force at a time); the same hold again is `same`. */
+  placeSupplierHold(supplierId: string, request: PaymentHoldRequest, actor: Actor, at: string): Promise<SupplierHoldPlacementResult>;
+  /** Releases the hold in force, or names the last released one (so a retried release fans out again). */
+  releaseSupplierHold(supplierId: string, actor: Actor, at: string): Promise<{ hold: SupplierHold; released: boolean } | undefined>;
+  /** POs of the supplier that are neither closed nor cancelled: where a supplier hold must go. */
+  openPurchaseOrderNumbers(supplierId: string): Promise<string[]>;
+  grniAccrual(asOf: string, now?: Date): Promise<GrniAccrualReport>;
+  apAging(asOf: string, now?: Date): Promise<ApAgingReport>;
+  ppv(from: string, to: string, now?: Date): Promise<PpvReport>;
+  trialBalance(asOf: string, now?: Date): Promise<TrialBalanceReport>;
 }
 
 /** A stored response of a request made with an Idempotency-Key. */

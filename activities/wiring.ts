@@ -4,11 +4,12 @@
  */
 import type { Knex } from 'knex';
 import type { AppConfig } from '../temporal-config/env';
-import type { AccountsPayablePort, IdempotencyRecordsPort, Ports, ReadModelPort } from './ports';
+import type { AccountsPayablePort, FinancePort, IdempotencyRecordsPort, Ports, ReadModelPort } from './ports';
 import { BuiltinAccountsPayable } from './accounts-payable/builtin';
 import { HttpAccountsPayable } from './accounts-payable/http';
 import type { AdapterLog } from './errors';
 import { KnexErp } from './erp/knex-erp';
+import { KnexFinance } from './erp/knex-finance';
 import { KnexIdempotencyRecords } from './erp/knex-idempotency';
 import { KnexReadModel } from './erp/knex-read-model';
 import { OutboxRelay } from './erp/outbox-relay';
@@ -32,10 +33,12 @@ export interface WiredPorts extends Ports {
 export interface ApiPorts {
   readModel: ReadModelPort;
   idempotency: IdempotencyRecordsPort;
+  /** Supplier payment holds and the finance reports. */
+  finance: FinancePort;
 }
 
 export function createApiPorts(knex: Knex): ApiPorts {
-  return { readModel: new KnexReadModel(knex), idempotency: new KnexIdempotencyRecords(knex) };
+  return { readModel: new KnexReadModel(knex), idempotency: new KnexIdempotencyRecords(knex), finance: new KnexFinance(knex) };
 }
 
 export function createPorts({ config, knex, logger }: PortDependencies): WiredPorts {

@@ -26,6 +26,9 @@ import { documentsRouter } from './routes/documents';
 import { kpisRouter, publicOpsRouter } from './routes/ops';
 import { PurchaseOrderGateway, purchaseOrdersRouter } from './routes/purchase-orders';
 import { suppliersRouter } from './routes/suppliers';
+import { financeRouter } from './routes/finance';
+import { reportsRouter } from './routes/reports';
+import { supplierHoldsRouter } from './routes/supplier-holds';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -40,7 +43,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const { readModel, idempotency } = { ...createApiPorts(knex), ...deps.ports };
+  const { readModel, idempotency, finance } = { ...createApiPorts(knex), ...deps.ports };
   const metrics = new ApiMetrics();
   const gateway = new PurchaseOrderGateway(client, undefined, readModel);
   const idempotent = idempotencyKeys(idempotency, logger);
@@ -66,7 +69,10 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use('/suppliers', suppliersRouter({ readModel, idempotent }));
   v1.use('/purchase-orders', purchaseOrdersRouter({ client, readModel, gateway, idempotent }));
   v1.use('/purchase-orders', documentsRouter({ readModel, gateway, idempotent }));
+  v1.use('/purchase-orders', financeRouter({ readModel, gateway, idempotent }));
+  v1.use('/suppliers', supplierHoldsRouter({ finance, gateway, idempotent }));
   v1.use(kpisRouter({ readModel }));
+  v1.use(reportsRouter({ finance }));
   app.use('/v1', v1);
 
   app.use(unknownRoute);

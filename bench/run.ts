@@ -8,6 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { domainBenchmarks } from './domain';
 import { erpBenchmarks } from './erp';
+import { reportBenchmarks } from './reports';
 import type { BenchResult } from './measure';
 import { renderTable, withinTarget } from './report';
 import { ensureDatabaseServer, ensureTemporalServer, redact, type BenchServices, type TemporalServer } from './services';
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
       database = await ensureDatabaseServer(say);
       say(`PostgreSQL: ${database.databaseSource} at ${redact(database.databaseAdminUrl)}`);
     }
-    await run('erp', erpBenchmarks);
+    await run('erp', async () => [...(await erpBenchmarks()), ...(await reportBenchmarks())]);
     await run('e2e', async () => {
       temporal = await ensureTemporalServer(say);
       say(`Temporal: ${temporal.shared ? 'shared server (TEST_TEMPORAL_ADDRESS)' : 'private dev server'} at ${temporal.address}`);

@@ -14,6 +14,7 @@ export const DEV_KEY_VARIABLES = {
   warehouse: 'WAREHOUSE_KEY',
   finance: 'FINANCE_KEY',
   operator: 'OPERATOR_KEY',
+  approver: 'APPROVER_KEY',
   'supplier:ACME': 'SUPPLIER_KEY',
 } as const;
 
@@ -33,7 +34,7 @@ export class DevApiKeysFileError extends Error {
   constructor(file: string, problems: string[]) {
     super(
       `${file} is not a valid development keys file:\n${problems.map((problem) => `  - ${problem}`).join('\n')}\n` +
-        'Each property is a role (procurement, warehouse, finance, operator) or supplier:<supplierId>, and its value ' +
+        'Each property is a role (procurement, warehouse, finance, operator, approver) or supplier:<supplierId>, and its value ' +
         'the key. Fix the entry, or delete the file to have new keys generated.',
     );
     this.name = 'DevApiKeysFileError';

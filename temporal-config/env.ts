@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DurationString, Role } from '../workflows/domain/schemas';
+import { ApprovalTier, DurationString, Role } from '../workflows/domain/schemas';
 import { TASK_QUEUE } from '../workflows/purchase-order/definitions';
 
 const ROLES = Role.options;
@@ -48,6 +48,10 @@ export interface AppConfig {
     lateDeliveryGrace: string;
     exceptionSla: string;
     captureDiscounts: boolean;
+    /** PO_APPROVAL_TIERS: per currency, the PO value from which 1, 2, … distinct approvers are needed. */
+    approvalTiers: ApprovalTier[];
+    approvalSla: string;
+    disputeSla: string;
   };
   accountsPayable: { adapter: 'builtin' | 'http'; url?: string; token?: string };
   portal: { webhookTimeoutMs: number };
@@ -174,6 +178,40 @@ export function parseApiKeys(
   return keys;
 }
 
+/**
+ * Parses `PO_APPROVAL_TIERS`: comma-separated `<currency>>=<amount>:<approvers>` entries, e.g.
+ * `USD>=10000:1,USD>=100000:2` (docs/operations.md, "Configuration"). Empty: no PO needs approval.
+ */
+export function parseApprovalTiers(value: string | undefined): ApprovalTier[] {
+  if (value === undefined || value.trim() === '') return [];
+  const problems: string[] = [];
+  const tiers: ApprovalTier[] = [];
+  value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').forEach((entry, index) => {
+    const match = /^([A-Z]{3})\s*>=\s*([0-9.]+)\s*:\s*(\d+)$/.exec(entry);
+    const parsed = match && ApprovalTier.safeParse({ currency: match[1], atLeast: match[2], approvals: Number(match[3]) });
+    if (!parsed || !parsed.success) {
+      problems.push(`entry ${index + 1} "${entry}": expected <currency>>=<amount>:<approvers>, e.g. USD>=10000:1 (1 to 5 approvers)`);
+      return;
+    }
+    if (tiers.some((tier) => tier.currency === parsed.data.currency && tier.atLeast === parsed.data.atLeast)) {
+      problems.push(`entry ${index + 1} "${entry}": ${parsed.data.currency} ${parsed.data.atLeast} is listed twice`);
+      return;
+    }
+    tiers.push(parsed.data);
+  });
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return tiers;
+}
+
+const approvalTiers = optionalString.transform((value, ctx) => {
+  try {
+    return parseApprovalTiers(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
 const apiKeys = optionalString.transform((value, ctx) => {
   try {
     return parseApiKeys(value);
@@ -241,6 +279,9 @@ const environmentSchema = z.object({
     LATE_DELIVERY_GRACE: duration('24h'),
     EXCEPTION_SLA: duration('72h'),
     CAPTURE_DISCOUNTS: booleanFlag(true),
+    PO_APPROVAL_TIERS: approvalTiers,
+    APPROVAL_SLA: duration('48h'),
+    DISPUTE_SLA: duration('5d'),
     AP_ADAPTER: optionalString.pipe(z.enum(['builtin', 'http']).default('builtin')),
     AP_HTTP_URL: optionalString.pipe(httpUrl.optional()),
     AP_HTTP_TOKEN: optionalString,
@@ -335,6 +376,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       lateDeliveryGrace: e.LATE_DELIVERY_GRACE,
       exceptionSla: e.EXCEPTION_SLA,
       captureDiscounts: e.CAPTURE_DISCOUNTS,
+      approvalTiers: e.PO_APPROVAL_TIERS,
+      approvalSla: e.APPROVAL_SLA,
+      disputeSla: e.DISPUTE_SLA,
     },
     accountsPayable: stripUndefined({ adapter: e.AP_ADAPTER, url: e.AP_HTTP_URL, token: e.AP_HTTP_TOKEN }),
     portal: { webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS },

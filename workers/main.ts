@@ -4,6 +4,8 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { createActivities } from '../activities';
+import { incidentInterceptor } from '../activities/incidents';
+import { KnexIncidentRecorder } from '../activities/erp/integration-incidents';
 import { createPorts } from '../activities/wiring';
 import { openDatabase, runMigrations } from '../activities/erp/database';
 import type { OpenDatabase } from '../activities/erp/database';
@@ -76,6 +78,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
       taskQueue: config.temporal.taskQueue,
       ...workflowCodeOptions(config),
       activities,
+      interceptors: { activity: [incidentInterceptor(new KnexIncidentRecorder(knex), (error) => logger.warn('Could not record an integration incident', { error: String(error) }))] },
       // Long enough for an in-flight ERP posting or webhook to finish on a deploy.
       shutdownGraceTime: '30s',
       ...deps.workerOptions,

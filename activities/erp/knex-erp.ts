@@ -141,6 +141,9 @@ export class KnexErp implements ErpPort {
         debit: line.debit,
         credit: line.credit,
         memo: line.memo ?? null,
+        // Report dimensions (docs/accounting.md, "Reports").
+        po_line_no: line.lineNo ?? null,
+        invoice_number: line.invoiceNumber ?? null,
       })),
     );
   }

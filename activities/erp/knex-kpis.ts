@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Kpis } from '../ports';
+import { computeFinanceKpis, type KpiOptions } from './knex-finance-kpis';
 
 function count(value: unknown): number {
   return Number(value ?? 0);
@@ -20,13 +21,14 @@ function ratio(part: number, whole: number): number | null {
   return whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000;
 }
 
-export async function computeKpis(knex: Knex, now: Date): Promise<Kpis> {
-  const [acknowledgement, matching, ageing, payment, discounts] = await Promise.all([
+export async function computeKpis(knex: Knex, now: Date, options: KpiOptions = {}): Promise<Kpis> {
+  const [acknowledgement, matching, ageing, payment, discounts, finance] = await Promise.all([
     acknowledgementCycleTime(knex),
     invoiceMatching(knex),
     openExceptionsByAge(knex, now),
     daysToPay(knex),
     discountsCaptured(knex),
+    computeFinanceKpis(knex, now, options),
   ]);
   return {
     generatedAt: now.toISOString(),
@@ -35,6 +37,7 @@ export async function computeKpis(knex: Knex, now: Date): Promise<Kpis> {
     openExceptionsByAge: ageing,
     daysToPay: payment,
     discountsCaptured: discounts,
+    ...finance,
   };
 }
 

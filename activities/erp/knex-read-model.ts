@@ -10,6 +10,7 @@ import type { PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../../wor
 import { InvalidCursorError } from '../errors';
 import type { DuplicateInvoiceCheck, Kpis, PurchaseOrderListFilter, ReadModelPort, SupplierRecord } from '../ports';
 import { computeKpis } from './knex-kpis';
+import type { KpiOptions } from './knex-finance-kpis';
 import { iso, json, toSupplierRecord, withoutSecret, type SupplierRow } from './rows';
 
 export const MAX_PAGE_SIZE = 200;
@@ -185,7 +186,7 @@ export class KnexReadModel implements ReadModelPort {
   // The parts of one business event
   // -------------------------------------------------------------------------------------------
 
-  kpis(now: Date = new Date()): Promise<Kpis> {
-    return computeKpis(this.knex, now);
+  kpis(now: Date = new Date(), options: KpiOptions = {}): Promise<Kpis> {
+    return computeKpis(this.knex, now, options);
   }
 }

@@ -10,6 +10,7 @@ import type { AcknowledgementRecord, InvoiceState, PoView } from '../../workflow
 import { DuplicateInvoiceError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord } from '../ports';
 import { json } from './rows';
+import { writeFinanceTables } from './finance-tables';
 
 /**
  * Everything of the PO's own tables that one event may have changed. Given the PO as it was before
@@ -28,6 +29,7 @@ export async function writePurchaseOrderTables(trx: Knex.Transaction, record: Bu
     ? po.invoices.filter((invoice) => invoicesBefore.get(normaliseDocumentNumber(invoice.invoiceNumber)) !== invoiceFingerprint(po, invoice))
     : po.invoices;
   await refreshInvoices(trx, record, changedInvoices, log);
+  await writeFinanceTables(trx, record);
 }
 
 /** An invoice as its rows show it: itself and the exceptions about it (the KPI columns). */

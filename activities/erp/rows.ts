@@ -3,7 +3,7 @@
  */
 import type { PaymentTerms, SupplierSlas, Tolerances } from '../../workflows/domain/schemas';
 import { DEFAULT_PAYMENT_TERMS } from '../../workflows/domain/policy';
-import type { Supplier } from '../../workflows/domain/state';
+import type { PaymentHold, Supplier } from '../../workflows/domain/state';
 import type { SupplierRecord } from '../ports';
 
 export const iso = (value: Date | string): string => (value instanceof Date ? value.toISOString() : new Date(value).toISOString());
@@ -19,6 +19,8 @@ export interface SupplierRow {
   slas: SupplierSlas;
   webhook_url: string | null;
   webhook_secret: string | null;
+  /** Finance's supplier-wide payment hold, kept on the supplier row (docs/adr/0051-supplier-holds-reach-open-pos.md). */
+  payment_hold?: PaymentHold | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -34,6 +36,7 @@ export function toSupplierRecord(row: SupplierRow): SupplierRecord {
     webhookUrl: row.webhook_url,
     hasWebhookSecret: row.webhook_secret !== null,
     webhookSecret: row.webhook_secret,
+    paymentHold: row.payment_hold ?? null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

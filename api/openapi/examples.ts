@@ -16,6 +16,7 @@ export const exampleSupplier = {
   ...exampleSupplierInput,
   slas: {},
   hasWebhookSecret: false,
+  paymentHold: null,
   createdAt: '2026-11-27T09:00:00.000Z',
   updatedAt: '2026-11-27T09:00:00.000Z',
 };
@@ -73,4 +74,19 @@ export const exampleKpis = {
   openExceptionsByAge: { lessThan1Day: 1, from1To3Days: 1, from3To7Days: 0, moreThan7Days: 0, total: 2 },
   daysToPay: { paidInvoices: 30, averageDays: 12.4 },
   discountsCaptured: [{ currency: 'USD', amount: '1234.50', payments: 12 }],
+  periodCloseReadiness: {
+    grniOlderThanDays: 30,
+    staleGrniLines: 3,
+    staleGrniAmounts: [{ currency: 'USD', amount: '4120.00' }],
+    unmatchedInvoices: 2,
+    unpostedInvoices: 0,
+    unpublishedEvents: 0,
+    unsettledDebitNotes: 1,
+    ready: false,
+  },
+  integrationFailureResolution: { resolved: 4, open: 1, averageMinutes: 18.5, maxMinutes: 42 },
+  inventoryAccuracy: { countedLines: 120, accurateLines: 114, lineAccuracyRate: 0.95, quantityAccuracy: 0.9921 },
+  paymentHolds: { heldInvoices: 3, suppliersOnHold: 1, heldAmounts: [{ currency: 'USD', amount: '980.00' }], pastDueWhileHeld: 1 },
+  approvals: { pending: 2, escalated: 1 },
+  disputes: { open: 1, escalated: 0 },
 };

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import * as wire from '../../workflows/domain/schemas';
 import { PurchaseOrderListQuery } from '../routes/purchase-orders';
+import { KpiQuery } from '../routes/ops';
+import { financePaths } from './finance-paths';
 import { AUTHENTICATED, HealthSchema, IdempotencyKeyHeader, PurchaseOrderPageSchema, ReadinessSchema, command, json, problems } from './components';
 import {
   exampleCreatePurchaseOrder,
@@ -17,6 +19,7 @@ import {
 export function paths(): ZodOpenApiPathsObject {
   const poPath = z.object({ poNumber: wire.PoNumber });
   return {
+    ...financePaths(),
     '/v1/suppliers/{supplierId}': {
       put: {
         operationId: 'upsertSupplier',
@@ -245,6 +248,7 @@ export function paths(): ZodOpenApiPathsObject {
         tags: ['Operations'],
         summary: 'Procure-to-pay KPIs',
         description: 'Roles: finance, operator.',
+        requestParams: { query: KpiQuery },
         responses: {
           '200': {
             description: 'KPIs computed from the ERP database now.',

@@ -6,7 +6,9 @@ import path from 'node:path';
 import express, { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { ReadModelPort } from '../../activities/ports';
+import { z } from 'zod';
 import { allowRoles } from '../auth';
+import { InputError, zodIssuesToErrors } from '../errors';
 import type { ApiMetrics } from '../metrics';
 import { openApiDocument } from '../openapi';
 
@@ -115,11 +117,15 @@ export function publicOpsRouter({ client, readModel, metrics }: OpsRouteDeps): R
   return router;
 }
 
+export const KpiQuery = z.object({ grniOlderThanDays: z.coerce.number().int().min(0).max(3650).optional() }).strict().meta({ id: 'KpiQuery' });
+
 /** Mounted under /v1 behind authentication. */
 export function kpisRouter({ readModel }: { readModel: Pick<ReadModelPort, 'kpis'> }): Router {
   const router = Router();
-  router.get('/kpis', allowRoles('finance', 'operator'), async (_req, res) => {
-    res.json(await readModel.kpis());
+  router.get('/kpis', allowRoles('finance', 'operator'), async (req, res) => {
+    const parsed = KpiQuery.safeParse(req.query);
+    if (!parsed.success) throw new InputError('The query parameters are invalid.', zodIssuesToErrors(parsed.error));
+    res.json(await readModel.kpis(new Date(), parsed.data));
   });
   return router;
 }

@@ -321,7 +321,7 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
     res.status(created ? 201 : 200).json({ poNumber: po.poNumber, workflowId: id, status: view.status });
   });
 
-  router.get('/', allowRoles('procurement', 'supplier', 'warehouse', 'finance', 'operator'), async (req, res) => {
+  router.get('/', allowRoles('procurement', 'supplier', 'warehouse', 'finance', 'operator', 'approver'), async (req, res) => {
     const actor = callerOf(req);
     const parsed = ListQuery.safeParse(req.query);
     if (!parsed.success) throw new InputError('The query parameters are invalid.', zodIssuesToErrors(parsed.error));
@@ -347,7 +347,7 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
     res.json({ items: page.items, nextCursor: page.nextCursor });
   });
 
-  router.get('/:poNumber', allowRoles('procurement', 'supplier', 'warehouse', 'finance', 'operator'), async (req, res) => {
+  router.get('/:poNumber', allowRoles('procurement', 'supplier', 'warehouse', 'finance', 'operator', 'approver'), async (req, res) => {
     res.json(await gateway.viewFor(callerOf(req), poNumberParam(req)));
   });
 

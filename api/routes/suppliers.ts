@@ -29,6 +29,7 @@ export function publicSupplier(record: Supplier | SupplierRecord): Supplier {
     slas: record.slas,
     webhookUrl: record.webhookUrl,
     hasWebhookSecret: record.hasWebhookSecret,
+    paymentHold: record.paymentHold,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

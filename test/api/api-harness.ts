@@ -187,3 +187,14 @@ export function openApiValidator(document: object) {
     },
   };
 }
+
+/** Asserts a response is what the OpenAPI document promises for its operation, status and media type. */
+export function conformance(document: object): (method: string, template: string, response: ApiResponse) => void {
+  const validator = openApiValidator(JSON.parse(JSON.stringify(document)) as object);
+  return (method, template, response) => {
+    const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!;
+    const body = mediaType.startsWith('text/') ? response.text : response.body;
+    const error = validator.response(method, template, response.status, mediaType, body);
+    if (error !== null) throw new Error(`${method} ${template} ${response.status} does not match the OpenAPI document: ${error}\n${response.text.slice(0, 500)}`);
+  };
+}

@@ -22,7 +22,7 @@ import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
-import { ALL_KEYS, API_KEYS_ENV, openApiValidator, problemShape, startApi } from './api-harness';
+import { ALL_KEYS, API_KEYS_ENV, conformance, problemShape, startApi } from './api-harness';
 import type { ApiResponse, ApiUnderTest, KeyName } from './api-harness';
 
 const po = (poNumber: string, supplierId = 'ACME', quantity = '10', unitPrice = '12.50') => ({
@@ -68,14 +68,7 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
   let worker: RunningWorker;
   let client: Client;
   let api: ApiUnderTest;
-  const validator = openApiValidator(JSON.parse(JSON.stringify(openApiDocument())) as object);
-
-  /** Asserts the response is what the OpenAPI document promises for this operation and status. */
-  function conforms(method: string, template: string, response: ApiResponse): void {
-    const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!;
-    const error = validator.response(method, template, response.status, mediaType, response.body);
-    assert.equal(error, null, `${method} ${template} ${response.status} does not match the OpenAPI document: ${error}\n${response.text.slice(0, 500)}`);
-  }
+  const conforms = conformance(openApiDocument());
 
   before(async () => {
     const address = await testTemporalAddress();

@@ -189,12 +189,12 @@ describe('npm run keys', () => {
       const lines = first.stdout().trimEnd().split('\n');
       assert.deepEqual(
         lines.map((line) => line.split('=')[0]),
-        ['export BUYER_KEY', 'export WAREHOUSE_KEY', 'export FINANCE_KEY', 'export OPERATOR_KEY', 'export SUPPLIER_KEY', 'export API'],
+        ['export BUYER_KEY', 'export WAREHOUSE_KEY', 'export FINANCE_KEY', 'export OPERATOR_KEY', 'export APPROVER_KEY', 'export SUPPLIER_KEY', 'export API'],
       );
       assert.equal(lines.at(-1), 'export API=http://localhost:3456');
       const stored = JSON.parse(fs.readFileSync(path.join(keysDir, 'dev-api-keys.json'), 'utf8')) as Record<string, string>;
       assert.equal(lines[0], `export BUYER_KEY=${stored.procurement}`);
-      assert.equal(lines[4], `export SUPPLIER_KEY=${stored['supplier:ACME']}`);
+      assert.equal(lines[5], `export SUPPLIER_KEY=${stored['supplier:ACME']}`);
 
       const second = run('scripts/keys.ts', env);
       assert.equal(await second.exitCode, 0);

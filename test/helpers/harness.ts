@@ -11,6 +11,8 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString, Worker, bundleWorkfl
 import type { Knex } from 'knex';
 import winston from 'winston';
 import { createActivities } from '../../activities';
+import { incidentInterceptor } from '../../activities/incidents';
+import { KnexIncidentRecorder } from '../../activities/erp/integration-incidents';
 import type { Ports, ReadModelPort } from '../../activities/ports';
 import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createPorts } from '../../activities/wiring';
@@ -84,6 +86,7 @@ export async function createHarness(
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities,
+    interceptors: { activity: [incidentInterceptor(new KnexIncidentRecorder(database.knex))] },
   });
   const running = worker.run();
   return {

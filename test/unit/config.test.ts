@@ -27,6 +27,9 @@ describe('configuration from the environment', () => {
       lateDeliveryGrace: '24h',
       exceptionSla: '72h',
       captureDiscounts: true,
+      approvalTiers: [],
+      approvalSla: '48h',
+      disputeSla: '5d',
     });
     assert.deepEqual(config.accountsPayable, { adapter: 'builtin' });
     assert.equal(config.portal.webhookTimeoutMs, 10_000);
@@ -98,6 +101,26 @@ describe('configuration from the environment', () => {
       assert.equal(loadConfig({ CAPTURE_DISCOUNTS: text }).policy.captureDiscounts, expected, JSON.stringify(text));
     }
     assert.throws(() => loadConfig({ CAPTURE_DISCOUNTS: 'y' }), /CAPTURE_DISCOUNTS: expected true or false, got "y"/);
+  });
+
+  it('reads approval tiers per currency: USD from 10,000 one approver, from 100,000 two; EUR its own', () => {
+    const config = loadConfig({ PO_APPROVAL_TIERS: 'USD>=10000:1, USD>=100000:2,EUR>=9000.50:1', APPROVAL_SLA: '1d', DISPUTE_SLA: '3d' });
+    assert.deepEqual(config.policy.approvalTiers, [
+      { currency: 'USD', atLeast: '10000', approvals: 1 },
+      { currency: 'USD', atLeast: '100000', approvals: 2 },
+      { currency: 'EUR', atLeast: '9000.50', approvals: 1 },
+    ]);
+    assert.equal(config.policy.approvalSla, '1d');
+    assert.equal(config.policy.disputeSla, '3d');
+    assert.deepEqual(loadConfig({}).policy.approvalTiers, [], 'no tiers: no PO waits for approval');
+    assert.equal(loadConfig({}).policy.approvalSla, '48h');
+    assert.throws(() => loadConfig({ PO_APPROVAL_TIERS: 'usd>=10:1' }), /PO_APPROVAL_TIERS: entry 1 "usd>=10:1": expected <currency>>=<amount>:<approvers>/);
+    assert.throws(() => loadConfig({ PO_APPROVAL_TIERS: 'USD>=10:9' }), /1 to 5 approvers/);
+    assert.throws(() => loadConfig({ PO_APPROVAL_TIERS: 'USD>=10:1,USD>=10:2' }), /USD 10 is listed twice/);
+  });
+
+  it('accepts approver keys (segregation of duties: approvers are not buyers)', () => {
+    assert.deepEqual(loadConfig({ API_KEYS: 'boss-key:approver' }).api.keys, [{ key: 'boss-key', role: 'approver' }]);
   });
 
   it('names every bad variable at once, so one restart fixes them all', () => {

@@ -20,11 +20,11 @@ const writeKeysFile = (content: unknown) =>
 describe('development API keys (npm start without API_KEYS)', () => {
   it('creates one key per role and one for supplier ACME, private to the user, and gives the same ones next time', () => {
     const first = loadOrCreateDevApiKeys(dataDir);
-    assert.deepEqual(Object.keys(first.byIdentity), ['procurement', 'warehouse', 'finance', 'operator', 'supplier:ACME']);
+    assert.deepEqual(Object.keys(first.byIdentity), ['procurement', 'warehouse', 'finance', 'operator', 'approver', 'supplier:ACME']);
     assert.equal(fs.statSync(first.file).mode & 0o777, 0o600);
     assert.deepEqual(
       first.keys.map(({ role, supplierId }) => (supplierId ? `${role}:${supplierId}` : role)),
-      ['procurement', 'warehouse', 'finance', 'operator', 'supplier:ACME'],
+      ['procurement', 'warehouse', 'finance', 'operator', 'approver', 'supplier:ACME'],
     );
     const again = loadOrCreateDevApiKeys(dataDir);
     assert.deepEqual(again.byIdentity, first.byIdentity);
@@ -71,7 +71,7 @@ describe('development API keys (npm start without API_KEYS)', () => {
     refusal(['s3cr3t'], /expected a JSON object/);
   });
 
-  it('prints shell exports for the five identities and the API URL', () => {
+  it('prints shell exports for the six identities and the API URL', () => {
     const keys = loadOrCreateDevApiKeys(dataDir);
     const lines = devKeyExportLines(keys, { api: { host: '127.0.0.1', port: 3100 } } as never);
     assert.deepEqual(lines, [
@@ -79,6 +79,7 @@ describe('development API keys (npm start without API_KEYS)', () => {
       `export WAREHOUSE_KEY=${keys.byIdentity.warehouse}`,
       `export FINANCE_KEY=${keys.byIdentity.finance}`,
       `export OPERATOR_KEY=${keys.byIdentity.operator}`,
+      `export APPROVER_KEY=${keys.byIdentity.approver}`,
       `export SUPPLIER_KEY=${keys.byIdentity['supplier:ACME']}`,
       'export API=http://localhost:3100',
     ]);

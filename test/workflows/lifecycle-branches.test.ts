@@ -5,12 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import Decimal from 'decimal.js';
 import * as definitions from '../../workflows/purchase-order/definitions';
 import { hashBody } from '../../api/canonical';
 import { addDays } from '../../workflows/domain/calendar';
+import { refusal, eventually } from '../helpers/expectations';
 import { actors, PurchaseOrderDriver, timeSkippingStack, today } from '../helpers/harness';
 
 const DAY = 86_400_000;
@@ -23,26 +22,8 @@ function po(poNumber: string, lines = [{ lineNo: 1, sku: 'WIDGET-1', quantity: '
   return { poNumber, supplierId: 'NET0', currency: 'USD', buyer: 'jane.buyer@example.com', lines };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(
-    () => assert.fail('expected the command to be refused'),
-    (err: unknown) => err,
-  );
-  assert.ok(error instanceof WorkflowUpdateFailedError, String(error));
-  assert.ok(error.cause instanceof ApplicationFailure);
-  return error.cause;
-}
-
 function buyerCommand<T>(body: T) {
   return { actor: actors.procurement, body, bodyHash: hashBody(body) };
-}
-
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function outboxTypes(poNumber: string): Promise<string[]> {

@@ -9,7 +9,8 @@ import { findInvoice, findLine, normaliseDocumentNumber, requireInvoice } from '
 import { threeWayMatch } from './matching';
 import { isZero } from './money';
 import { planPayment } from './payment-terms';
-import { SYSTEM } from './deadlines';
+import { requiredApprovals, orderedValue } from './approval-tiers';
+import { SYSTEM } from './system-actor';
 import type * as wire from './schemas';
 import type { Actor, BusinessEvent, InvoiceState, MatchResult, PaymentPlan, PoEvent, PoEventOf, PoState, SupplierNotice } from './state';
 
@@ -35,6 +36,11 @@ export function matchOutboxType(match: MatchResult): string {
 
 /** The PO issued: its first event, recorded with the initial state. */
 export function issued(event: PoEventOf<'po.issued'>, total: string): Outcome {
+  // Above an approval tier the supplier hears of the PO only once it is approved (./approvals.ts).
+  const approvals = requiredApprovals(event.policy.approvalTiers, event.po.currency, orderedValue(event.po.lines));
+  if (approvals > 0) {
+    return { record: { type: 'po.issued', documentKey: 'issue', events: [event], payload: { po: event.po, approval: { status: 'pending', requiredApprovals: approvals } } }, notices: [] };
+  }
   return only({ type: 'po.issued', documentKey: 'issue', events: [event], payload: { po: event.po } }, { type: 'po.issued', data: { po: event.po, total } });
 }
 

@@ -6,9 +6,13 @@
  */
 import { durationToMs, endOfDateMs, instantToMs } from './calendar';
 import { cmp } from './money';
-import type { Actor, BusinessEvent, PoLine, PoState, SupplierNotice } from './state';
+import { awaitsIssueApproval } from './approval-tiers';
+import { financeDeadlines } from './finance-deadlines';
+import { isPaymentHeld } from './holds';
+import { SYSTEM } from './system-actor';
+import type { BusinessEvent, PoLine, PoState, SupplierNotice } from './state';
 
-export const SYSTEM: Actor = { role: 'system', id: 'system' };
+export { SYSTEM };
 
 export interface Deadline {
   /** Epoch milliseconds. */
@@ -20,7 +24,8 @@ export interface Deadline {
 
 /** Since when the supplier has been asked to acknowledge: the issue, or the last change that needs a new answer. */
 export function awaitingSince(po: PoState): string {
-  const lastRequest = [...po.timeline].reverse().find((t) => t.type === 'po.issued' || t.type === 'po.changed' || t.type === 'po.change_decided');
+  // An approved PO is sent to the supplier when its last approval arrives: the wait starts then.
+  const lastRequest = [...po.timeline].reverse().find((t) => t.type === 'po.issued' || t.type === 'po.changed' || t.type === 'po.change_decided' || t.type === 'po.approved');
   return lastRequest?.at ?? po.createdAt;
 }
 
@@ -68,7 +73,7 @@ export function deadlines(po: PoState, now: number): Deadline[] {
     }
   }
 
-  if (!po.reminders.lateDeliveryNotifiedAt && !po.awaitingAcknowledgement) {
+  if (!po.reminders.lateDeliveryNotifiedAt && !po.awaitingAcknowledgement && !awaitsIssueApproval(po)) {
     const dueTimes = openDatedLines(po).map((line) => ({ lineNo: line.lineNo, at: lateDeliveryDueAt(line, slas.lateDeliveryGrace)! }));
     if (dueTimes.length > 0) {
       const earliest = Math.min(...dueTimes.map((d) => d.at));
@@ -100,7 +105,9 @@ export function deadlines(po: PoState, now: number): Deadline[] {
   }
 
   for (const invoice of po.invoices) {
-    if (invoice.status === 'scheduled' && invoice.payment) result.push({ at: instantToMs(invoice.payment.scheduledFor) });
+    // A held invoice's payment date wakes nobody: the release pays it (./holds.ts).
+    if (invoice.status === 'scheduled' && invoice.payment && !isPaymentHeld(po, invoice)) result.push({ at: instantToMs(invoice.payment.scheduledFor) });
   }
+  result.push(...financeDeadlines(po, now));
   return result;
 }

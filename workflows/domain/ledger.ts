@@ -13,7 +13,8 @@
  * Functions return null when an event moves no money (e.g. a receipt of only rejected goods).
  */
 import { add, dec, isZero, lineAmount, mul, neg, round2, roundCents, sub, sum } from './money';
-import type { CreditMemo, GoodsReceipt } from './schemas';
+import type { CreditMemo, GoodsReceipt, ReturnToVendor } from './schemas';
+import { SYSTEM } from './system-actor';
 import { creditMemosFor, documentLineQuantity, findInvoice, findLine, netInvoiceLineQuantity, sameDocumentNumber } from './lookups';
 import type { Account, InvoiceState, JournalEntry, JournalLine, PoLine, PoState } from './state';
 import type Decimal from 'decimal.js';
@@ -22,18 +23,23 @@ import type Decimal from 'decimal.js';
 // Building blocks
 // ---------------------------------------------------------------------------------------------
 
+/** What a line is about, for the reports (docs/accounting.md, "Reports"): a PO line, an invoice. */
+type Dimensions = Pick<JournalLine, 'lineNo' | 'invoiceNumber'>;
+
 /** A signed amount as one journal line: positive → debit, negative → credit, zero → no line. */
-function signedLine(account: Account, amount: Decimal | string, memo?: string): JournalLine | null {
+function signedLine(account: Account, amount: Decimal | string, memo?: string, dimensions: Dimensions = {}): JournalLine | null {
   const cents = roundCents(amount);
   if (cents.isZero()) return null;
   const line: JournalLine = cents.isPositive()
     ? { account, debit: round2(cents), credit: '0.00' }
     : { account, debit: '0.00', credit: round2(cents.negated()) };
-  return memo === undefined ? line : { ...line, memo };
+  return { ...line, ...(memo === undefined ? {} : { memo }), ...dimensions };
 }
 
-const debit = (account: Account, amount: Decimal | string, memo?: string) => signedLine(account, amount, memo);
-const credit = (account: Account, amount: Decimal | string, memo?: string) => signedLine(account, neg(amount), memo);
+const debit = (account: Account, amount: Decimal | string, memo?: string, dimensions?: Dimensions) => signedLine(account, amount, memo, dimensions);
+const credit = (account: Account, amount: Decimal | string, memo?: string, dimensions?: Dimensions) => signedLine(account, neg(amount), memo, dimensions);
+const onLine = (lineNo: number): Dimensions => ({ lineNo });
+const onInvoice = (invoiceNumber: string): Dimensions => ({ invoiceNumber });
 
 function entry(description: string, currency: string, lines: (JournalLine | null)[]): JournalEntry | null {
   const kept = lines.filter((line): line is JournalLine => line !== null);
@@ -108,7 +114,7 @@ function isPosted(invoice: InvoiceState): boolean {
  * Net quantity on a line that AP currently holds against GRNI: posted, not voided invoices, net
  * of their credit memos, leaving out the invoice / memo the caller is about to post or void.
  */
-function postedNetQuantity(
+export function postedNetQuantity(
   state: PoState,
   lineNo: number,
   exclude: { invoiceNumber?: string; creditMemoNumber?: string },
@@ -156,14 +162,14 @@ function invoiceCostLines(
     if (poLine.kind === 'service') {
       // Services never pass through GRNI: the invoiced amount is the cost.
       const amount = sub(documentLineAmount(invoice, lineNo), sum(memos.map((memo) => documentLineAmount(memo, lineNo))));
-      lines.push(signedLine('EXPENSE', direction === 1 ? amount : neg(amount), `line ${lineNo} ${poLine.sku}`));
+      lines.push(signedLine('EXPENSE', direction === 1 ? amount : neg(amount), `line ${lineNo} ${poLine.sku}`, onLine(lineNo)));
       continue;
     }
     const netQuantity = netInvoiceLineQuantity(invoice.lines, memos, lineNo);
     const before = cumulativeBefore(poLine);
     const after = direction === 1 ? add(before, netQuantity) : sub(before, netQuantity);
     // Posting: GRNI debit = value(after) − value(before); voiding: the same movement, downwards.
-    lines.push(signedLine('GRNI', direction === 1 ? grniDelta(poLine, before, after) : neg(grniDelta(poLine, after, before)), `line ${lineNo} ${poLine.sku}`));
+    lines.push(signedLine('GRNI', direction === 1 ? grniDelta(poLine, before, after) : neg(grniDelta(poLine, after, before)), `line ${lineNo} ${poLine.sku}`, onLine(lineNo)));
   }
   return lines;
 }
@@ -180,7 +186,7 @@ export function receiptJournal(stateBefore: PoState, receipt: GoodsReceipt): Jou
     if (!poLine || poLine.kind !== 'goods') continue;
     const value = grniDelta(poLine, poLine.receivedQuantity, add(poLine.receivedQuantity, receiptLine.quantityReceived));
     const memo = `receipt ${receipt.receiptNumber} line ${poLine.lineNo} ${poLine.sku}`;
-    lines.push(debit('INVENTORY', value, memo), credit('GRNI', value, memo));
+    lines.push(debit('INVENTORY', value, memo, onLine(poLine.lineNo)), credit('GRNI', value, memo, onLine(poLine.lineNo)));
   }
   return entry(`Goods receipt ${receipt.receiptNumber} on PO ${stateBefore.poNumber}`, stateBefore.currency, lines);
 }
@@ -199,8 +205,8 @@ export function invoicePostingJournal(state: PoState, invoiceNumber: string): Jo
   const other: (JournalLine | null)[] = [
     debit('FREIGHT_IN', invoice.freight, `freight on invoice ${invoice.invoiceNumber}`),
     debit('TAX_RECEIVABLE', invoice.tax, `tax on invoice ${invoice.invoiceNumber}`),
-    ...memos.map((memo) => debit('AP', memo.total, `credit memo ${memo.creditMemoNumber}`)),
-    credit('AP', invoice.total, `invoice ${invoice.invoiceNumber}`),
+    ...memos.map((memo) => debit('AP', memo.total, `credit memo ${memo.creditMemoNumber}`, onInvoice(invoice.invoiceNumber))),
+    credit('AP', invoice.total, `invoice ${invoice.invoiceNumber}`, onInvoice(invoice.invoiceNumber)),
   ];
   const variance = neg(net([...cost, ...other]));
   return entry(`Invoice ${invoice.invoiceNumber} posted to AP for PO ${state.poNumber}`, state.currency, [
@@ -217,25 +223,52 @@ export function invoicePostingJournal(state: PoState, invoiceNumber: string): Jo
 export function creditMemoJournal(state: PoState, creditMemo: CreditMemo): JournalEntry | null {
   const invoice = findInvoice(state, creditMemo.invoiceNumber);
   if (!invoice) throw new Error(`Invoice ${creditMemo.invoiceNumber} is not on PO ${state.poNumber}`);
+  return entry(`Credit memo ${creditMemo.creditMemoNumber} on invoice ${invoice.invoiceNumber}, PO ${state.poNumber}`, state.currency, creditMemoLines(state, creditMemo));
+}
+
+/** The lines of a credit (a supplier's memo, or a debit note of a return), balanced by PPV. */
+function creditMemoLines(state: PoState, creditMemo: CreditMemo): (JournalLine | null)[] {
   const lines: (JournalLine | null)[] = [];
   for (const lineNo of lineNosOf(creditMemo)) {
     const poLine = findLine(state, lineNo);
     if (!poLine) continue;
     const memo = `credit memo ${creditMemo.creditMemoNumber} line ${lineNo} ${poLine.sku}`;
     if (poLine.kind === 'service') {
-      lines.push(credit('EXPENSE', documentLineAmount(creditMemo, lineNo), memo));
+      lines.push(credit('EXPENSE', documentLineAmount(creditMemo, lineNo), memo, onLine(lineNo)));
       continue;
     }
     const before = postedNetQuantity(state, lineNo, { creditMemoNumber: creditMemo.creditMemoNumber });
     const after = sub(before, documentLineQuantity(creditMemo.lines, lineNo));
-    lines.push(credit('GRNI', grniDelta(poLine, after, before), memo));
+    lines.push(credit('GRNI', grniDelta(poLine, after, before), memo, onLine(lineNo)));
   }
-  lines.push(debit('AP', creditMemo.total, `credit memo ${creditMemo.creditMemoNumber} on invoice ${invoice.invoiceNumber}`));
+  const invoiceNumber = findInvoice(state, creditMemo.invoiceNumber)?.invoiceNumber ?? creditMemo.invoiceNumber;
+  lines.push(debit('AP', creditMemo.total, `credit memo ${creditMemo.creditMemoNumber} on invoice ${invoiceNumber}`, onInvoice(invoiceNumber)));
   const variance = neg(net(lines));
-  return entry(`Credit memo ${creditMemo.creditMemoNumber} on invoice ${invoice.invoiceNumber}, PO ${state.poNumber}`, state.currency, [
-    ...lines,
-    signedLine('PPV', variance, `price variance on credit memo ${creditMemo.creditMemoNumber}`),
-  ]);
+  return [...lines, signedLine('PPV', variance, `price variance on credit memo ${creditMemo.creditMemoNumber}`)];
+}
+
+/**
+ * Goods sent back to the supplier (docs/accounting.md, "Returns to vendor"): Dr GRNI / Cr
+ * Inventory at the agreed price, the receipt undone (cumulatively, like every GRNI movement). For
+ * goods already invoiced, each debit note takes them back out of AP like a credit memo: Dr AP /
+ * Cr GRNI, PPV for the difference between invoice and agreed price.
+ */
+export function returnJournal(stateBefore: PoState, goodsReturn: ReturnToVendor, debitNotes: readonly CreditMemo[]): JournalEntry | null {
+  const lines: (JournalLine | null)[] = [];
+  for (const returnLine of goodsReturn.lines) {
+    const poLine = findLine(stateBefore, returnLine.lineNo);
+    if (!poLine || poLine.kind !== 'goods') continue;
+    const value = grniDelta(poLine, sub(poLine.receivedQuantity, returnLine.quantity), poLine.receivedQuantity);
+    const memo = `return ${goodsReturn.rmaNumber} line ${poLine.lineNo} ${poLine.sku}`;
+    lines.push(debit('GRNI', value, memo, onLine(poLine.lineNo)), credit('INVENTORY', value, memo, onLine(poLine.lineNo)));
+  }
+  // Each debit note counts the ones before it (two invoices may share a line).
+  let state = stateBefore;
+  for (const note of debitNotes) {
+    lines.push(...creditMemoLines(state, note));
+    state = { ...state, creditMemos: [...state.creditMemos, { ...note, bodyHash: '', receivedAt: '', by: SYSTEM, kind: 'debit_note' }] };
+  }
+  return entry(`Return ${goodsReturn.rmaNumber} to the supplier on PO ${stateBefore.poNumber}`, stateBefore.currency, lines);
 }
 
 /**
@@ -253,8 +286,8 @@ export function invoiceVoidJournal(state: PoState, invoiceNumber: string): Journ
   const other: (JournalLine | null)[] = [
     credit('FREIGHT_IN', invoice.freight, `freight on voided invoice ${invoice.invoiceNumber}`),
     credit('TAX_RECEIVABLE', invoice.tax, `tax on voided invoice ${invoice.invoiceNumber}`),
-    ...memos.map((memo) => credit('AP', memo.total, `credit memo ${memo.creditMemoNumber} on voided invoice`)),
-    debit('AP', invoice.total, `voided invoice ${invoice.invoiceNumber}`),
+    ...memos.map((memo) => credit('AP', memo.total, `credit memo ${memo.creditMemoNumber} on voided invoice`, onInvoice(invoice.invoiceNumber))),
+    debit('AP', invoice.total, `voided invoice ${invoice.invoiceNumber}`, onInvoice(invoice.invoiceNumber)),
   ];
   const variance = neg(net([...cost, ...other]));
   return entry(`Invoice ${invoice.invoiceNumber} voided on PO ${state.poNumber}`, state.currency, [
@@ -268,8 +301,10 @@ export function invoiceVoidJournal(state: PoState, invoiceNumber: string): Journ
 export function paymentJournal(invoice: InvoiceState): JournalEntry | null {
   const payment = invoice.payment;
   if (!payment) throw new Error(`Invoice ${invoice.invoiceNumber} has no payment to post`);
-  return entry(`Payment of invoice ${invoice.invoiceNumber}${payment.attempt > 1 ? ` (attempt ${payment.attempt})` : ''}`, invoice.currency, [
-    debit('AP', add(payment.amount, payment.discount), `invoice ${invoice.invoiceNumber}`),
+  // A hold that outlasted the discount date cost the discount: the entry says so (./holds.ts).
+  const lost = payment.discountLost ? `; discount ${payment.discountLost} lost: held past the discount date ${payment.discountDate ?? ''}` : '';
+  return entry(`Payment of invoice ${invoice.invoiceNumber}${payment.attempt > 1 ? ` (attempt ${payment.attempt})` : ''}${lost}`, invoice.currency, [
+    debit('AP', add(payment.amount, payment.discount), `invoice ${invoice.invoiceNumber}${lost}`, onInvoice(invoice.invoiceNumber)),
     credit('BANK', payment.amount, payment.paymentId ? `payment ${payment.paymentId}` : undefined),
     credit('PURCHASE_DISCOUNTS', payment.discount, `early-payment discount on ${invoice.invoiceNumber}`),
   ]);
@@ -299,7 +334,7 @@ export function poCloseJournal(state: PoState): JournalEntry | null {
     const residual = sub(grniValue(poLine, poLine.receivedQuantity), grniValue(poLine, postedNetQuantity(state, poLine.lineNo, {})));
     if (isZero(residual)) continue;
     const memo = `line ${poLine.lineNo} ${poLine.sku}: received ${poLine.receivedQuantity}, invoiced ${poLine.invoicedQuantity}`;
-    lines.push(debit('GRNI', residual, memo), credit('PPV', residual, memo));
+    lines.push(debit('GRNI', residual, memo, onLine(poLine.lineNo)), credit('PPV', residual, memo, onLine(poLine.lineNo)));
   }
   return entry(`GRNI cleared at close of PO ${state.poNumber}`, state.currency, lines);
 }

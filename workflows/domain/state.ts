@@ -36,6 +36,7 @@ export type Supplier = z.infer<typeof views.Supplier>;
 export type JournalLine = z.infer<typeof views.JournalLine>;
 export type JournalEntry = z.infer<typeof views.JournalEntry>;
 export type InventoryMovement = z.infer<typeof views.InventoryMovement>;
+export type { ApprovalRequest, ApprovalTier, Dispute, PaymentHold, ReturnRecord } from './schemas/finance';
 
 // ---------------------------------------------------------------------------------------------
 // Events: what `apply(state, event)` folds. Each carries its time and actor.

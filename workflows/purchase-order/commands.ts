@@ -19,13 +19,16 @@ import {
   validateCancel,
   validateChangeDecision,
   validateChangeOrder,
-  validateCreditMemo,
   validateInvoice,
   validatePaymentStatus,
   validateReceipt,
   validateResolution,
 } from '../domain/lifecycle/validate';
 import { heldInvoices } from '../domain/lifecycle/views';
+import { approvalDecided, changeOrdered, validateApprovalDecision } from '../domain/approvals';
+import { disputeOpened, disputeReplied, validateDisputeOpening, validateDisputeReply } from '../domain/disputes';
+import { invoiceHeld, invoiceReleased, supplierHoldPlaced, supplierHoldRemoved, validateInvoiceHold, validateInvoiceRelease } from '../domain/holds';
+import { creditMemoArrived, existingCreditMemo, goodsReturned, validateCreditMemoOrSettlement, validateReturn } from '../domain/returns';
 import { findInvoice } from '../domain/lookups';
 import type { PoState, RefusalCode } from '../domain/state';
 import * as contract from './definitions';
@@ -70,7 +73,8 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
   spec({
     update: contract.changeOrder,
     validate: (po, { body }) => validateChangeOrder(po, body),
-    decide: decide.changed,
+    // Sent to the supplier at once, or held for approvers when it raises the PO to a tier.
+    decide: changeOrdered,
     // A short-closed line may be what a held invoice was waiting for.
     rematchAfter: () => true,
   }),
@@ -106,10 +110,11 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
   }),
   spec({
     update: contract.submitCreditMemo,
-    validate: numbered((po, body) => po.creditMemos.find((m) => m.creditMemoNumber === body.creditMemoNumber), 'DUPLICATE_CREDIT_MEMO', (body) => `Credit memo ${body.creditMemoNumber}`, (po, body) =>
-      validateCreditMemo(po, body),
+    validate: numbered((po, body) => existingCreditMemo(po, body.creditMemoNumber), 'DUPLICATE_CREDIT_MEMO', (body) => `Credit memo ${body.creditMemoNumber}`, (po, body) =>
+      validateCreditMemoOrSettlement(po, body),
     ),
-    decide: decide.creditMemoReceived,
+    // A memo for exactly the goods of an open debit note settles it (../domain/returns.ts).
+    decide: creditMemoArrived,
     rematchAfter: () => true,
   }),
   spec({
@@ -128,5 +133,52 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
     },
     decide: decide.paymentStatusReported,
   }),
+  // Finance controls
+  spec({
+    update: contract.holdInvoicePayment,
+    validate: (po, { body, invoiceNumber }) => validateInvoiceHold(po, invoiceNumber, body),
+    decide: invoiceHeld,
+  }),
+  spec({
+    update: contract.releaseInvoicePayment,
+    validate: (po, { invoiceNumber }) => validateInvoiceRelease(po, invoiceNumber),
+    decide: invoiceReleased,
+  }),
+  spec({
+    update: contract.placeSupplierHold,
+    validate: () => undefined,
+    decide: supplierHoldPlaced,
+  }),
+  spec({
+    update: contract.releaseSupplierHold,
+    validate: () => undefined,
+    decide: supplierHoldRemoved,
+  }),
+  spec({
+    update: contract.decideApproval,
+    validate: (po, { actor, body }) => validateApprovalDecision(po, actor, body),
+    decide: approvalDecided,
+    // An approved change order may short-close a line a held invoice was waiting for.
+    rematchAfter: (po) => heldInvoices(po).length > 0,
+  }),
+  spec({
+    update: contract.returnGoods,
+    validate: numbered((po, body) => po.returns.find((r) => r.rmaNumber === body.rmaNumber), 'DUPLICATE_RETURN', (body) => `Return ${body.rmaNumber}`, (po, body) =>
+      validateReturn(po, body),
+    ),
+    decide: goodsReturned,
+    // Fewer goods on hand: invoices for them no longer match.
+    rematchAfter: (po) => heldInvoices(po).length > 0,
+  }),
+  spec({
+    update: contract.openDispute,
+    validate: (po, { body, invoiceNumber }) => validateDisputeOpening(po, invoiceNumber, body),
+    decide: disputeOpened,
+  }),
+  spec({
+    update: contract.replyToDispute,
+    validate: (po, command) => validateDisputeReply(po, command),
+    decide: disputeReplied,
+    rematchAfter: (po, { body }) => Boolean(body.creditMemo) && heldInvoices(po).length > 0,
+  }),
 ];
-

@@ -49,6 +49,15 @@ export const submitInvoice = defineUpdate<CommandAck, [Command<wire.Invoice>]>('
 export const submitCreditMemo = defineUpdate<CommandAck, [Command<wire.CreditMemo>]>('submitCreditMemo');
 export const resolveInvoice = defineUpdate<CommandAck, [InvoiceCommand<wire.InvoiceResolution>]>('resolveInvoice');
 export const reportPaymentStatus = defineUpdate<CommandAck, [InvoiceCommand<wire.PaymentStatusReport>]>('reportPaymentStatus');
+// Finance controls (docs/domain.md, "Payment holds", "Approval tiers", "Returns to vendor", "Disputes").
+export const holdInvoicePayment = defineUpdate<CommandAck, [InvoiceCommand<wire.PaymentHoldRequest>]>('holdInvoicePayment');
+export const releaseInvoicePayment = defineUpdate<CommandAck, [InvoiceCommand<wire.PaymentHoldRelease>]>('releaseInvoicePayment');
+export const placeSupplierHold = defineUpdate<CommandAck, [Command<wire.SupplierHoldPlacement>]>('placeSupplierHold');
+export const releaseSupplierHold = defineUpdate<CommandAck, [Command<wire.SupplierHoldRemoval>]>('releaseSupplierHold');
+export const decideApproval = defineUpdate<CommandAck, [Command<wire.ApprovalDecision>]>('decideApproval');
+export const returnGoods = defineUpdate<CommandAck, [Command<wire.ReturnToVendor>]>('returnGoods');
+export const openDispute = defineUpdate<CommandAck, [InvoiceCommand<wire.DisputeOpening>]>('openDispute');
+export const replyToDispute = defineUpdate<CommandAck, [InvoiceCommand<wire.DisputeReply> & { disputeId: string; documentHash?: string }]>('replyToDispute');
 
 // Query: the full state of the PO.
 export const status = defineQuery<PoView>('status');

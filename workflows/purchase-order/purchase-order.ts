@@ -13,7 +13,8 @@ import { PAYMENT_ID_FROM_AP } from './activity-contract';
 import * as decide from '../domain/business-events';
 import type { Approval, Outcome } from '../domain/business-events';
 import { deadlines } from '../domain/deadlines';
-import { apply, initialState } from '../domain/lifecycle/apply';
+import { apply, initialState, normaliseState } from '../domain/lifecycle/apply';
+import { firstDue } from '../domain/holds';
 import { heldInvoices, isReadyToClose, view } from '../domain/lifecycle/views';
 import { requireInvoice } from '../domain/lookups';
 import { sameMatch, threeWayMatch } from '../domain/matching';
@@ -50,7 +51,7 @@ export class PurchaseOrder {
     /** How this run records its events (docs/adr/0080-compact-history.md). */
     private readonly recorder: Recorder,
   ) {
-    this.state = state;
+    this.state = state && normaliseState(state);
     if (!recorder.notifiesSeparately) {
       // Search attributes the PO was started (or continued) with need no upsert of their own.
       const attributes = workflowInfo().typedSearchAttributes;
@@ -284,9 +285,10 @@ export class PurchaseOrder {
     for (let progressed = true; progressed; ) {
       const po = this.current;
       if (this.isFinished) return;
-      const firstDue = po.invoices.find((i) => i.status === 'approved' || (i.status === 'scheduled' && i.payment && Date.parse(i.payment.scheduledFor) <= Date.now()));
-      if (firstDue?.status === 'approved') await this.postApproved();
-      else if (firstDue) await this.pay(firstDue);
+      // What is due is the domain's decision: a held invoice is never paid (../domain/holds.ts).
+      const due = firstDue(po, Date.now());
+      if (due?.status === 'approved') await this.postApproved();
+      else if (due) await this.pay(due);
       else progressed = await this.fireDueTimers();
     }
     if (isReadyToClose(this.current)) await this.record({ record: decide.closed(this.current, now()), notices: [] });

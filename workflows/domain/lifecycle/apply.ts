@@ -9,6 +9,8 @@ import type { CreatePurchaseOrder } from '../schemas';
 import type { AcknowledgementRecord, InvoiceState, PoEvent, PoEventOf, PoLine, PoState } from '../state';
 import { applyCreditMemo, applyInvoiceReceived, applyPaymentStatus, applyRematch, applyResolution, rejectHeldInvoices } from './apply-invoices';
 import { poTotal } from './views';
+import { initialApprovalRequest } from '../approval-tiers';
+import { applyFinance, isFinanceEvent, resolveSettledDisputes } from './apply-finance';
 
 type IssuedEvent = PoEventOf<'po.issued'>;
 type EventOf<T extends PoEvent['type']> = PoEventOf<T>;
@@ -34,6 +36,7 @@ export function newLine(line: Pick<CreatePurchaseOrder['lines'][number], 'lineNo
     rejectedQuantity: '0',
     invoicedQuantity: '0',
     paidQuantity: '0',
+    returnedQuantity: '0',
     cancelled: false,
   };
 }
@@ -41,6 +44,8 @@ export function newLine(line: Pick<CreatePurchaseOrder['lines'][number], 'lineNo
 export function initialState(event: IssuedEvent): PoState {
   const { po } = event;
   const lines: PoLine[] = po.lines.map(newLine);
+  // Above an approval tier the PO waits for its approvers before the supplier is asked anything.
+  const approval = initialApprovalRequest(event);
   const state: PoState = {
     poNumber: po.poNumber,
     supplierId: po.supplierId,
@@ -49,7 +54,7 @@ export function initialState(event: IssuedEvent): PoState {
     requestHash: event.requestHash,
     createdAt: event.at,
     policy: event.policy,
-    awaitingAcknowledgement: true,
+    awaitingAcknowledgement: approval === undefined,
     acknowledgement: null,
     pendingChanges: null,
     cancelled: null,
@@ -62,15 +67,37 @@ export function initialState(event: IssuedEvent): PoState {
     exceptions: [],
     changeOrders: [],
     timeline: [],
+    approvals: approval ? [approval] : [],
+    ...(event.policy.supplierHold ? { supplierHold: event.policy.supplierHold } : {}),
+    returns: [],
+    disputes: [],
     reminders: {},
   };
   state.timeline.push({
     at: event.at,
     type: event.type,
     actor: event.actor.id,
-    detail: `PO ${po.poNumber} issued to ${po.supplierId}: ${lines.length} line(s), ${po.currency} ${poTotal(state)}`,
+    detail:
+      `PO ${po.poNumber} issued to ${po.supplierId}: ${lines.length} line(s), ${po.currency} ${poTotal(state)}` +
+      (approval ? `; waiting for ${approval.requiredApprovals} approval(s) before it is sent` : ''),
   });
   return state;
+}
+
+/**
+ * A state carried over by continue-as-new from a run older than the finance controls lacks their
+ * fields; every later fold and view expects them (docs/architecture.md, "Continue-as-new").
+ */
+export function normaliseState(state: PoState): PoState {
+  const missing = state.approvals === undefined || state.returns === undefined || state.disputes === undefined || state.lines.some((line) => line.returnedQuantity === undefined);
+  if (!missing) return state;
+  return {
+    ...state,
+    approvals: state.approvals ?? [],
+    returns: state.returns ?? [],
+    disputes: state.disputes ?? [],
+    lines: state.lines.map((line) => ({ ...line, returnedQuantity: line.returnedQuantity ?? '0' })),
+  };
 }
 
 /** The state is plain JSON (it travels as a Temporal payload), so a JSON copy is a deep copy. */
@@ -81,14 +108,15 @@ function copy(state: PoState): PoState {
 export function apply(state: PoState, event: PoEvent): PoState {
   if (event.type === 'po.issued') return initialState(event);
   const next = copy(state);
-  const detail = applyInPlace(next, event);
+  const detail = isFinanceEvent(event) ? applyFinance(next, event) : applyInPlace(next, event);
   recomputeInvoicedAndPaid(next);
+  resolveSettledDisputes(next, event.at);
   next.timeline.push({ at: event.at, type: event.type, actor: event.actor.id, ...(detail ? { detail } : {}) });
   return next;
 }
 
 /** Mutates the (already copied) state; returns the timeline detail. */
-function applyInPlace(state: PoState, event: Exclude<PoEvent, IssuedEvent>): string | undefined {
+function applyInPlace(state: PoState, event: Exclude<PoEvent, IssuedEvent | Parameters<typeof applyFinance>[1]>): string | undefined {
   switch (event.type) {
     case 'po.acknowledged':
       return applyAcknowledgement(state, event);

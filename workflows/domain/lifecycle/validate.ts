@@ -9,7 +9,27 @@ import { add, cmp, formatQuantity, isPositive, max, mul, round2, sub } from '../
 import type * as wire from '../schemas';
 import type { InvoiceState, PoLine, PoState, RefusalCode } from '../state';
 
-function assertOpen(state: PoState): void {
+/**
+ * A PO waiting for its approvers has not been sent to the supplier: nothing can be shipped,
+ * received or invoiced against it yet (docs/domain.md, "Approval tiers").
+ */
+export function assertReleasedToSupplier(state: PoState, what: string): void {
+  const request = state.approvals.at(-1);
+  if (request?.status === 'pending' && request.subject === 'issue') {
+    const given = request.decisions.filter((d) => d.decision === 'approve').length;
+    throw conflict('PO_PENDING_APPROVAL', `PO ${state.poNumber} awaits approval (${given} of ${request.requiredApprovals}) and has not been sent to the supplier: ${what} must wait`);
+  }
+}
+
+/** One approval request at a time: a change order waits until the pending one is decided. */
+function assertNoApprovalPending(state: PoState): void {
+  const request = state.approvals.at(-1);
+  if (request?.status === 'pending') {
+    throw conflict('APPROVAL_PENDING', `PO ${state.poNumber} has approval request ${request.id} (${request.subject}) pending; wait for the approvers' decision or cancel the PO`);
+  }
+}
+
+export function assertOpen(state: PoState): void {
   if (state.cancelled) throw conflict('PO_CANCELLED', `PO ${state.poNumber} was cancelled on ${state.cancelled.at}`);
   if (state.closedAt) throw conflict('PO_CLOSED', `PO ${state.poNumber} was closed on ${state.closedAt}`);
 }
@@ -33,6 +53,8 @@ export function validateAcknowledgement(state: PoState, ack: wire.Acknowledgemen
       ? 'it is cancelled'
       : state.closedAt
         ? 'it is closed'
+        : state.approvals.at(-1)?.status === 'pending' && state.approvals.at(-1)?.subject === 'issue'
+          ? 'it awaits internal approval and has not been sent yet'
         : state.pendingChanges
           ? 'the changes already proposed are waiting for the buyer'
           : 'it is already acknowledged';
@@ -100,6 +122,12 @@ export function validateChangeDecision(state: PoState, _decision?: wire.ChangeDe
 
 export function validateChangeOrder(state: PoState, changeOrder: wire.ChangeOrder): void {
   assertOpen(state);
+  assertNoApprovalPending(state);
+  checkChangeOrder(state, changeOrder);
+}
+
+/** The change order's own rules, also checked again when approvers release a held change order. */
+export function checkChangeOrder(state: PoState, changeOrder: wire.ChangeOrder): void {
   const afterFirstReceipt = state.receipts.length > 0;
   const cancelling = new Set<number>();
   for (const change of changeOrder.lines) {
@@ -143,6 +171,7 @@ export function validateCancel(state: PoState, _cancel?: wire.CancelPurchaseOrde
 
 export function validateAsn(state: PoState, asn: wire.AdvanceShipNotice): void {
   assertOpen(state);
+  assertReleasedToSupplier(state, 'an ASN');
   if (state.awaitingAcknowledgement || state.pendingChanges) {
     throw conflict('PO_NOT_ACKNOWLEDGED', `PO ${state.poNumber} is not acknowledged yet${state.pendingChanges ? ' (proposed changes await the buyer)' : ''}: ship against an acknowledged PO`);
   }
@@ -163,6 +192,7 @@ export function validateAsn(state: PoState, asn: wire.AdvanceShipNotice): void {
 
 export function validateReceipt(state: PoState, receipt: wire.GoodsReceipt): void {
   assertOpen(state);
+  assertReleasedToSupplier(state, 'a goods receipt');
   const qtyOverPct = state.policy.tolerances.qtyOverPct;
   for (const receiptLine of receipt.lines) {
     const line = requireReceivableLine(state, receiptLine.lineNo, `receipt ${receipt.receiptNumber}`);
@@ -183,6 +213,7 @@ export function validateInvoice(state: PoState, _invoice?: wire.Invoice): void {
   // exception for finance, not a refusal.
   if (state.cancelled) throw conflict('PO_CANCELLED', `PO ${state.poNumber} was cancelled on ${state.cancelled.at}: nothing can be invoiced against it`);
   if (state.closedAt) throw conflict('PO_CLOSED', `PO ${state.poNumber} was closed on ${state.closedAt}: send a new invoice against an open PO`);
+  assertReleasedToSupplier(state, 'an invoice');
 }
 
 export function validateCreditMemo(state: PoState, creditMemo: wire.CreditMemo): void {

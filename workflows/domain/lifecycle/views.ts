@@ -5,10 +5,12 @@
 import { committedQuantity, hasOpenException, isInvoiceableLine, liveInvoices, openExceptionOf } from '../lookups';
 import { cmp, isPositive, mul, round2, sum } from '../money';
 import type { PoState, PoStatus, PoView } from '../state';
+import { awaitsIssueApproval } from '../approval-tiers';
 
 export function deriveStatus(state: PoState): PoStatus {
   if (state.cancelled) return 'cancelled';
   if (state.closedAt) return 'closed';
+  if (awaitsIssueApproval(state)) return 'pending_approval';
   if (state.pendingChanges) return 'changes_pending';
   if (state.awaitingAcknowledgement) return 'issued';
   const open = state.lines.filter((line) => !line.cancelled);
@@ -52,7 +54,8 @@ export function isReadyToClose(state: PoState): boolean {
   if (state.cancelled || state.closedAt) return false;
   if (state.pendingChanges) return false;
   const live = liveInvoices(state);
-  if (live.length === 0) return false;
+  // Without an invoice a PO is done only when returns without replacement left nothing ordered.
+  if (live.length === 0 && (state.returns.length === 0 || state.lines.some((line) => isPositive(committedQuantity(state, line))))) return false;
   for (const line of state.lines) {
     if (line.kind === 'goods') {
       if (!line.cancelled && cmp(line.receivedQuantity, committedQuantity(state, line)) < 0) return false;

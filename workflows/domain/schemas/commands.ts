@@ -213,7 +213,15 @@ export const AdvanceShipNotice = z
 export type AdvanceShipNotice = z.infer<typeof AdvanceShipNotice>;
 
 export const GoodsReceiptLine = z
-  .object({ lineNo: LineNo, quantityReceived: Quantity, quantityRejected: Quantity.default('0') })
+  .object({
+    lineNo: LineNo,
+    quantityReceived: Quantity,
+    quantityRejected: Quantity.default('0'),
+    /** What the shipping documents said was there (for the inventory-accuracy KPI). */
+    expectedQuantity: Quantity.optional(),
+    /** What the warehouse counted, when it counted (for the inventory-accuracy KPI). */
+    countedQuantity: Quantity.optional(),
+  })
   .strict()
   .refine((l) => /[1-9]/.test(l.quantityReceived) || /[1-9]/.test(l.quantityRejected), {
     message: 'a receipt line needs a received or rejected quantity above 0',

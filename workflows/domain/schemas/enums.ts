@@ -6,7 +6,7 @@
 import { z } from 'zod';
 
 /** Roles an API key can have (docs/api.md, "Authentication and roles"). */
-export const Role = z.enum(['procurement', 'supplier', 'warehouse', 'finance', 'operator']).meta({ id: 'Role' });
+export const Role = z.enum(['procurement', 'supplier', 'warehouse', 'finance', 'operator', 'approver']).meta({ id: 'Role' });
 export type Role = z.infer<typeof Role>;
 
 /** Who can act on a PO: a role, or the workflow itself (timers, automatic steps). */
@@ -15,7 +15,7 @@ export type ActorRole = z.infer<typeof ActorRole>;
 
 /** The status users see, derived from the PO's quantities and invoices (docs/domain.md). */
 export const PoStatus = z
-  .enum(['issued', 'changes_pending', 'acknowledged', 'in_transit', 'partially_received', 'received', 'closed', 'cancelled'])
+  .enum(['pending_approval', 'issued', 'changes_pending', 'acknowledged', 'in_transit', 'partially_received', 'received', 'closed', 'cancelled'])
   .meta({ id: 'PoStatus' });
 export type PoStatus = z.infer<typeof PoStatus>;
 
@@ -86,6 +86,8 @@ export const RefusalCode = z
     'ACK_NOT_EXPECTED',
     'ACK_LINES_INCONSISTENT',
     'ACK_REJECTS_ALL_LINES',
+    'ALREADY_DECIDED',
+    'APPROVAL_PENDING',
     'ASN_EXCEEDS_OPEN_QUANTITY',
     'CANCEL_AFTER_INVOICE',
     'CANCEL_AFTER_RECEIPT',
@@ -95,22 +97,33 @@ export const RefusalCode = z
     'DUPLICATE_CREDIT_MEMO',
     'DUPLICATE_INVOICE',
     'DUPLICATE_RECEIPT',
+    'DUPLICATE_RETURN',
+    'DISPUTE_ALREADY_OPEN',
+    'DISPUTE_NOT_FOUND',
+    'DISPUTE_CLOSED',
     'INVOICE_ALREADY_PAID',
     'INVOICE_NOT_FOUND',
+    'INVOICE_ON_HOLD',
     'INVOICE_REJECTED',
     'LINE_CANCELLED',
     'LINE_EXISTS',
+    'NO_APPROVAL_PENDING',
     'NO_CHANGES_PENDING',
     'NO_OPEN_EXCEPTION',
     'NO_OPEN_LINES',
+    'NO_PAYMENT_HOLD',
     'OVER_RECEIPT',
     'PAYMENT_ALREADY_FINAL',
     'PAYMENT_NOT_EXECUTED',
     'PO_CANCELLED',
     'PO_CLOSED',
     'PO_NOT_ACKNOWLEDGED',
+    'PO_PENDING_APPROVAL',
     'QUANTITY_BELOW_DELIVERED',
     'QUANTITY_BELOW_SHIPPED',
+    'RETURN_AFTER_PAYMENT',
+    'RETURN_EXCEEDS_RECEIVED',
+    'SELF_APPROVAL',
     'SERVICE_LINE',
     'UNKNOWN_INVOICE',
     'UNKNOWN_LINE',
@@ -129,5 +142,24 @@ export const SupplierNotificationType = z.enum([
   'invoice.exception',
   'invoice.rejected',
   'payment.status',
+  'goods.returned',
+  'invoice.disputed',
+  'dispute.overdue',
 ]);
 export type SupplierNotificationType = z.infer<typeof SupplierNotificationType>;
+
+/** Who must still decide on a PO above an approval tier (docs/domain.md, "Approval tiers"). */
+export const ApprovalStatus = z.enum(['pending', 'approved', 'rejected']).meta({ id: 'ApprovalStatus' });
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
+/** What an approval request is about: the PO as issued, or a change order that raised its value. */
+export const ApprovalSubject = z.enum(['issue', 'change_order']).meta({ id: 'ApprovalSubject' });
+export type ApprovalSubject = z.infer<typeof ApprovalSubject>;
+
+/** An invoice dispute with the supplier (docs/domain.md, "Disputes"). */
+export const DisputeStatus = z.enum(['open', 'answered', 'resolved']).meta({ id: 'DisputeStatus' });
+export type DisputeStatus = z.infer<typeof DisputeStatus>;
+
+/** A credit on an invoice: the supplier's credit memo, or the debit note a return after invoicing raises. */
+export const CreditKind = z.enum(['credit_memo', 'debit_note']).meta({ id: 'CreditKind' });
+export type CreditKind = z.infer<typeof CreditKind>;

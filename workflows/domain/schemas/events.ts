@@ -14,8 +14,10 @@ import {
   GoodsReceipt,
   Invoice,
 } from './commands';
+import { Actor } from './actor';
 import { Decision, ReportedPaymentStatus } from './enums';
-import { Actor, MatchResult, PaymentPlan, PoPolicy } from './views';
+import { ApprovalRequest, PaymentHold, ReturnToVendor } from './finance';
+import { MatchResult, PaymentPlan, PoPolicy } from './views';
 
 const at = z.string().refine((instant) => !Number.isNaN(Date.parse(instant)), 'must be an ISO 8601 instant');
 
@@ -44,4 +46,19 @@ export const PoEvent = z.discriminatedUnion('type', [
   event('acknowledgement.escalated', {}),
   event('delivery.late', { lineNos: z.array(z.number().int()) }),
   event('po.closed', {}),
+  // Finance controls (docs/domain.md, "Payment holds", "Approval tiers", "Returns to vendor", "Disputes")
+  event('approval.requested', { request: ApprovalRequest }),
+  event('approval.decided', { requestId: z.string(), decision: Decision, reason: z.string() }),
+  event('po.approved', { requestId: z.string() }),
+  event('approval.escalated', { requestId: z.string() }),
+  event('invoice.hold_placed', { invoiceNumber: z.string(), hold: PaymentHold }),
+  event('invoice.hold_released', { invoiceNumber: z.string(), reason: z.string().optional() }),
+  event('supplier_hold.placed', { hold: PaymentHold }),
+  event('supplier_hold.released', { holdId: z.string(), reason: z.string().optional() }),
+  event('payment.replanned', { invoiceNumber: z.string(), plan: PaymentPlan, discountLost: z.string() }),
+  event('goods.returned', { goodsReturn: ReturnToVendor, bodyHash: z.string(), debitNotes: z.array(CreditMemo) }),
+  event('credit_memo.settled', { debitNoteNumber: z.string(), creditMemo: CreditMemo, bodyHash: z.string() }),
+  event('dispute.opened', { disputeId: z.string(), invoiceNumber: z.string(), message: z.string() }),
+  event('dispute.replied', { disputeId: z.string(), message: z.string(), creditMemoNumber: z.string().optional(), correctedInvoiceNumber: z.string().optional() }),
+  event('dispute.escalated', { disputeId: z.string() }),
 ]);

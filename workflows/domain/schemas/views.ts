@@ -8,7 +8,7 @@ import { z } from 'zod';
 import {
   Account,
   AcknowledgementType,
-  ActorRole,
+  CreditKind,
   Decision,
   ExceptionCode,
   ExceptionStatus,
@@ -20,20 +20,14 @@ import {
   ReasonCode,
 } from './enums';
 import { AcknowledgementLine, AdvanceShipNotice, ChangeOrder, CreditMemo, DocumentLine, GoodsReceipt, PaymentTerms, SupplierSlas, Tolerances } from './commands';
+import { Actor } from './actor';
+import { ApprovalRequest, ApprovalTier, CreditSettlement, Dispute, PaymentHold, ReturnRecord } from './finance';
 
 const Decimal = z.string().meta({ description: 'Decimal string.', example: '120.00' });
 const Timestamp = z.string().meta({ description: 'ISO 8601 instant.', example: '2026-11-27T09:30:00.000Z' });
 const CalendarDate = z.string().meta({ description: 'YYYY-MM-DD.', example: '2026-12-01' });
 
-/** Who did something: the API key's role (and supplier), or the workflow itself for timers. */
-export const Actor = z
-  .object({
-    role: ActorRole,
-    /** A stable, non-secret label of the caller, e.g. "procurement#3f2a" or "supplier:ACME". */
-    id: z.string(),
-    supplierId: z.string().optional(),
-  })
-  .meta({ id: 'Actor' });
+export { Actor };
 
 export const PoLineView = z
   .object({
@@ -62,6 +56,8 @@ export const PoLineView = z
     invoicedQuantity: Decimal,
     /** Quantity on paid invoices. */
     paidQuantity: Decimal,
+    /** Accepted goods sent back to the supplier (already taken out of `receivedQuantity`). */
+    returnedQuantity: Decimal,
     /** Cancelled by a buyer change order or rejected by the supplier: nothing more is expected. */
     cancelled: z.boolean(),
   })
@@ -108,6 +104,8 @@ export const PaymentView = PaymentPlan.extend({
   executedAt: Timestamp.optional(),
   /** 1 for the first try; a failed payment that finance approves again runs attempt 2, … */
   attempt: z.number().int(),
+  /** The early-payment discount given up because the invoice was on hold past its discount date. */
+  discountLost: Decimal.optional(),
 }).meta({ id: 'Payment' });
 
 export const InvoiceResolutionRecord = z.object({ action: Decision, reason: z.string(), by: Actor, at: Timestamp });
@@ -133,6 +131,8 @@ export const InvoiceView = z
     /** Set when the invoice was posted to AP (journal GRNI/PPV/Freight/Tax → AP). */
     postedAt: Timestamp.optional(),
     payment: PaymentView.nullable(),
+    /** Finance's payment hold on this invoice: it is never paid while held (docs/domain.md, "Payment holds"). */
+    hold: PaymentHold.optional(),
   })
   .meta({ id: 'PurchaseOrderInvoice' });
 
@@ -167,7 +167,13 @@ const Received = { bodyHash: z.string(), receivedAt: Timestamp, by: Actor };
 
 export const AsnRecord = AdvanceShipNotice.extend(Received).meta({ id: 'AsnRecord' });
 export const ReceiptRecord = GoodsReceipt.extend(Received).meta({ id: 'ReceiptRecord' });
-export const CreditMemoRecord = CreditMemo.extend(Received).meta({ id: 'CreditMemoRecord' });
+export const CreditMemoRecord = CreditMemo.extend({
+  ...Received,
+  /** A debit note is raised by a return after invoicing and counts as a credit until the supplier's memo settles it. */
+  kind: CreditKind.optional(),
+  rmaNumber: z.string().optional(),
+  settledBy: CreditSettlement.optional(),
+}).meta({ id: 'CreditMemoRecord' });
 export const ChangeOrderRecord = ChangeOrder.extend({ at: Timestamp, by: Actor }).meta({ id: 'ChangeOrderRecord' });
 
 export const TimelineEntry = z
@@ -181,6 +187,14 @@ export const PoPolicy = z
     tolerances: Tolerances.required(),
     slas: SupplierSlas.required(),
     captureDiscounts: z.boolean(),
+    /** The configured approval tiers (PO_APPROVAL_TIERS); only those of the PO's currency apply. */
+    approvalTiers: z.array(ApprovalTier).optional(),
+    /** How long an approval may wait before it is escalated (APPROVAL_SLA). */
+    approvalSla: z.string().optional(),
+    /** How long the supplier has to answer a dispute before it is escalated (DISPUTE_SLA). */
+    disputeSla: z.string().optional(),
+    /** The supplier's payment hold when the PO was issued: the PO starts held. */
+    supplierHold: PaymentHold.optional(),
   })
   .meta({ id: 'PurchaseOrderPolicy', description: 'Payment terms, tolerances, timers and discount policy copied onto the PO when it was issued.' });
 
@@ -208,6 +222,12 @@ export const PoStateView = z.object({
   exceptions: z.array(ExceptionView),
   changeOrders: z.array(ChangeOrderRecord),
   timeline: z.array(TimelineEntry),
+  /** Approval requests, oldest first; the last is pending while the PO or a change order awaits approvers. */
+  approvals: z.array(ApprovalRequest),
+  /** The supplier-wide payment hold, while it lasts: no invoice of the PO is paid. */
+  supplierHold: PaymentHold.optional(),
+  returns: z.array(ReturnRecord),
+  disputes: z.array(Dispute),
   /** Timer bookkeeping so a continued-as-new run does not repeat a reminder. */
   reminders: z.object({
     ackReminderSentAt: Timestamp.optional(),
@@ -256,6 +276,8 @@ export const Supplier = z
     webhookUrl: z.string().nullable(),
     /** The secret itself is never returned; only whether one is set. */
     hasWebhookSecret: z.boolean(),
+    /** Finance's supplier-wide payment hold, or null. */
+    paymentHold: PaymentHold.nullable(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -267,6 +289,10 @@ export const JournalLine = z.object({
   debit: Decimal,
   credit: Decimal,
   memo: z.string().optional(),
+  /** The PO line a GRNI, Inventory or Expense amount belongs to (for the GRNI accrual report). */
+  lineNo: z.number().int().optional(),
+  /** The invoice an AP amount belongs to (for the AP aging report). */
+  invoiceNumber: z.string().optional(),
 });
 
 export const JournalEntry = z.object({ description: z.string(), currency: z.string(), lines: z.array(JournalLine) }).meta({ id: 'JournalEntry' });
