@@ -4,35 +4,45 @@
  */
 import type { Knex } from 'knex';
 import type { AppConfig } from '../temporal-config/env';
-import type { AccountsPayablePort, IdempotencyRecordsPort, Ports, ReadModelPort } from './ports';
+import type { AccountsPayablePort, DeadLettersPort, IdempotencyRecordsPort, Ports, ReadModelPort, SubscriptionsPort } from './ports';
 import { BuiltinAccountsPayable } from './accounts-payable/builtin';
 import { HttpAccountsPayable } from './accounts-payable/http';
 import type { AdapterLog } from './errors';
 import { KnexErp } from './erp/knex-erp';
 import { KnexIdempotencyRecords } from './erp/knex-idempotency';
 import { KnexReadModel } from './erp/knex-read-model';
-import { OutboxRelay } from './erp/outbox-relay';
+import { KnexDeadLetters } from './events/dead-letters';
+import { EventRelay } from './events/relay';
+import { DEFAULT_RETRY_SCHEDULE_MS, duplicateWindowMs } from './events/retry-schedule';
+import { KnexSubscriptions } from './events/subscriptions';
 import { WebhookSupplierPortal } from './supplier-portal/webhook';
 
 export interface PortDependencies {
-  config: Pick<AppConfig, 'accountsPayable' | 'portal' | 'outbox'>;
+  config: Pick<AppConfig, 'accountsPayable' | 'portal' | 'outbox'> & Partial<Pick<AppConfig, 'events'>>;
   knex: Knex;
   logger: AdapterLog;
 }
 
 /** The concrete adapters, so the worker can run the relay loop (`outbox.start` / `outbox.stop`). */
 export interface WiredPorts extends Ports {
-  outbox: OutboxRelay;
+  outbox: EventRelay;
 }
 
 /** What the API reads and keeps: the ERP's read model and the Idempotency-Key records. */
 export interface ApiPorts {
   readModel: ReadModelPort;
   idempotency: IdempotencyRecordsPort;
+  subscriptions: SubscriptionsPort;
+  deadLetters: DeadLettersPort;
 }
 
-export function createApiPorts(knex: Knex): ApiPorts {
-  return { readModel: new KnexReadModel(knex), idempotency: new KnexIdempotencyRecords(knex) };
+export function createApiPorts(knex: Knex, logger?: AdapterLog): ApiPorts {
+  return {
+    readModel: new KnexReadModel(knex),
+    idempotency: new KnexIdempotencyRecords(knex),
+    subscriptions: new KnexSubscriptions(knex, logger),
+    deadLetters: new KnexDeadLetters(knex, logger),
+  };
 }
 
 export function createPorts({ config, knex, logger }: PortDependencies): WiredPorts {
@@ -41,16 +51,24 @@ export function createPorts({ config, knex, logger }: PortDependencies): WiredPo
     erp,
     portal: new WebhookSupplierPortal(knex, erp, { timeoutMs: config.portal.webhookTimeoutMs }, logger),
     ap: createAccountsPayable(config.accountsPayable, knex),
-    outbox: new OutboxRelay(
-      knex,
-      {
-        subscriberUrls: config.outbox.subscriberUrls,
-        ...(config.outbox.signingSecret === undefined ? {} : { signingSecret: config.outbox.signingSecret }),
-        timeoutMs: config.portal.webhookTimeoutMs,
-      },
-      logger,
-    ),
+    outbox: createEventRelay(config, knex, logger),
   };
+}
+
+/** The relay of outbox events (subscriptions, NATS) and queued supplier notifications. */
+export function createEventRelay(config: PortDependencies['config'], knex: Knex, logger: AdapterLog): EventRelay {
+  const retrySchedule = config.events?.retrySchedule;
+  const natsUrl = config.events?.natsUrl;
+  return new EventRelay(
+    knex,
+    {
+      ...(retrySchedule ? { retrySchedule } : {}),
+      timeoutMs: config.portal.webhookTimeoutMs,
+      seed: { urls: config.outbox.subscriberUrls, ...(config.outbox.signingSecret === undefined ? {} : { secret: config.outbox.signingSecret }) },
+      ...(natsUrl ? { nats: { url: natsUrl, duplicateWindowMs: duplicateWindowMs(retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS) } } : {}),
+    },
+    logger,
+  );
 }
 
 function createAccountsPayable(settings: AppConfig['accountsPayable'], knex: Knex): AccountsPayablePort {

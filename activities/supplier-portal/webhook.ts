@@ -53,6 +53,8 @@ export interface SignedDelivery {
   body: string;
   /** Without a secret the request is sent unsigned. */
   secret?: string | null;
+  /** More secrets, one signature each in the header (two while a secret is being rotated). */
+  secrets?: readonly string[];
   timeoutMs: number;
 }
 
@@ -68,7 +70,8 @@ export async function postSignedJson(delivery: SignedDelivery): Promise<{ status
     'webhook-id': delivery.id,
     'webhook-timestamp': String(timestamp),
   };
-  if (delivery.secret) headers['webhook-signature'] = signWebhook(delivery.secret, delivery.id, timestamp, delivery.body);
+  const secrets = [...(delivery.secret ? [delivery.secret] : []), ...(delivery.secrets ?? [])];
+  if (secrets.length > 0) headers['webhook-signature'] = secrets.map((secret) => signWebhook(secret, delivery.id, timestamp, delivery.body)).join(' ');
   const response = await fetch(delivery.url, {
     method: 'POST',
     headers,
@@ -84,6 +87,15 @@ export async function postSignedJson(delivery: SignedDelivery): Promise<{ status
 /** 408 and 429 ask the sender to come back later; other 4xx (and 3xx) will not change on retry. */
 export function isPermanentRejection(status: number): boolean {
   return status >= 300 && status < 500 && status !== 408 && status !== 429;
+}
+
+/** The body a supplier's webhook receives: `{"type", "timestamp", "data": {..., "poNumber", "supplierId"}}`. */
+export function supplierNotificationBody(notification: SupplierNotification): string {
+  return JSON.stringify({
+    type: notification.type,
+    timestamp: notification.at,
+    data: { ...notification.data, poNumber: notification.poNumber, supplierId: notification.supplierId },
+  });
 }
 
 export interface WebhookSupplierPortalOptions {
@@ -109,11 +121,7 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
 
     const supplier = await this.erp.getSupplier(notification.supplierId);
     const webhookUrl = supplier?.webhookUrl ?? null;
-    const body = JSON.stringify({
-      type: notification.type,
-      timestamp: notification.at,
-      data: { ...notification.data, poNumber: notification.poNumber, supplierId: notification.supplierId },
-    });
+    const body = supplierNotificationBody(notification);
 
     if (webhookUrl === null) {
       await this.recordAttempt(notification, body, null, { delivered: false, statusCode: null, error: null, attempted: false });
@@ -161,6 +169,8 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
     outcome: { delivered: boolean; statusCode: number | null; error: string | null; attempted: boolean },
   ): Promise<void> {
     const attempts = outcome.attempted ? 1 : 0;
+    // 'direct': Temporal retries this activity; the delivery queue (activities/events/) never picks it up.
+    const state = outcome.delivered ? 'delivered' : webhookUrl === null ? 'recorded' : 'direct';
     await this.knex('supplier_notifications')
       .insert({
         id: notification.id,
@@ -170,6 +180,7 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
         occurred_at: notification.at,
         payload: body,
         webhook_url: webhookUrl,
+        state,
         delivered: outcome.delivered,
         status_code: outcome.statusCode,
         attempts,
@@ -179,6 +190,7 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
       .onConflict('id')
       .merge({
         webhook_url: webhookUrl,
+        state,
         delivered: outcome.delivered,
         status_code: outcome.statusCode,
         attempts: this.knex.raw('supplier_notifications.attempts + ?', [attempts]),

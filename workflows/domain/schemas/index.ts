@@ -8,3 +8,5 @@ export * from './enums';
 export * from './commands';
 export * from './views';
 export * from './reports';
+export * from './events';
+export * from './subscriptions';
