@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import * as wire from '../../workflows/domain/schemas';
 import { PurchaseOrderListQuery } from '../routes/purchase-orders';
+import { eventPaths } from './event-paths';
 import { AUTHENTICATED, HealthSchema, IdempotencyKeyHeader, PurchaseOrderPageSchema, ReadinessSchema, command, json, problems } from './components';
 import {
   exampleCreatePurchaseOrder,
@@ -17,6 +18,7 @@ import {
 export function paths(): ZodOpenApiPathsObject {
   const poPath = z.object({ poNumber: wire.PoNumber });
   return {
+    ...eventPaths(),
     '/v1/suppliers/{supplierId}': {
       put: {
         operationId: 'upsertSupplier',
