@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { SupplierNotification } from '../ports';
 import { silentLog, type AdapterLog } from '../errors';
-import { isPermanentRejection, supplierNotificationBody } from '../supplier-portal/webhook';
+import { isPermanentRejection, supplierNotificationBody, supplierNotificationRow } from '../supplier-portal/webhook';
 import { delayBeforeAttempt } from './retry-schedule';
 import { attemptDelivery, type AttemptOutcome } from './webhook-delivery';
 
@@ -27,12 +27,7 @@ export async function enqueueSupplierNotification(trx: Knex | Knex.Transaction, 
   const body = supplierNotificationBody(notification);
   await trx('supplier_notifications')
     .insert({
-      id: notification.id,
-      supplier_id: notification.supplierId,
-      po_number: notification.poNumber,
-      type: notification.type,
-      occurred_at: notification.at,
-      payload: body,
+      ...supplierNotificationRow(notification, body),
       body,
       state: 'pending',
       next_attempt_at: trx.fn.now(),

@@ -98,6 +98,18 @@ export function supplierNotificationBody(notification: SupplierNotification): st
   });
 }
 
+/** The columns of `supplier_notifications` that describe the notification itself. */
+export function supplierNotificationRow(notification: SupplierNotification, body: string): Record<string, unknown> {
+  return {
+    id: notification.id,
+    supplier_id: notification.supplierId,
+    po_number: notification.poNumber,
+    type: notification.type,
+    occurred_at: notification.at,
+    payload: body,
+  };
+}
+
 export interface WebhookSupplierPortalOptions {
   timeoutMs: number;
 }
@@ -173,12 +185,7 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
     const state = outcome.delivered ? 'delivered' : webhookUrl === null ? 'recorded' : 'direct';
     await this.knex('supplier_notifications')
       .insert({
-        id: notification.id,
-        supplier_id: notification.supplierId,
-        po_number: notification.poNumber,
-        type: notification.type,
-        occurred_at: notification.at,
-        payload: body,
+        ...supplierNotificationRow(notification, body),
         webhook_url: webhookUrl,
         state,
         delivered: outcome.delivered,

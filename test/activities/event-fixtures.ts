@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventRelay } from '../../activities/events/relay';
+import { RecordingSubscriber } from '../helpers/event-sinks';
 
 let clock = Date.UTC(2026, 10, 2, 9, 0, 0);
 
@@ -56,4 +57,23 @@ export async function drain(relay: EventRelay, knex: Knex, timeoutMs = 30_000): 
     if (Date.now() > deadline) throw new Error(`The relay still had work after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 15));
   }
+}
+
+/**
+ * Subscriber endpoints started by one test, and the cleanup after it: its subscriptions go away,
+ * so later relays do not deliver to them, and its endpoints close.
+ */
+export function endpointsPerTest(knex: () => Knex): { endpoint(): Promise<RecordingSubscriber>; cleanUp(): Promise<void> } {
+  const started: RecordingSubscriber[] = [];
+  return {
+    async endpoint() {
+      const subscriber = await RecordingSubscriber.start();
+      started.push(subscriber);
+      return subscriber;
+    },
+    async cleanUp() {
+      await knex()('event_subscriptions').delete();
+      await Promise.all(started.splice(0).map((subscriber) => subscriber.close()));
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { KnexSubscriptions, seedSubscriptions, seededSubscriptionId } from '../.
 import { InvalidCursorError } from '../../activities/errors';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { RecordingSubscriber } from '../helpers/event-sinks';
-import { drain, recordEvents } from './event-fixtures';
+import { drain, endpointsPerTest, recordEvents } from './event-fixtures';
 import { quietLogger } from './fixtures';
 
 const FAST_SCHEDULE = [0, 20];
@@ -18,7 +18,7 @@ const FAST_SCHEDULE = [0, 20];
 let db: TestDatabase;
 let subscriptions: KnexSubscriptions;
 let deadLetters: KnexDeadLetters;
-const endpoints: RecordingSubscriber[] = [];
+const { endpoint, cleanUp } = endpointsPerTest(() => db.knex);
 
 before(async () => {
   db = await createTestDatabase();
@@ -30,16 +30,7 @@ after(async () => {
   await db?.drop();
 });
 
-afterEach(async () => {
-  await db.knex('event_subscriptions').delete();
-  await Promise.all(endpoints.splice(0).map((endpoint) => endpoint.close()));
-});
-
-async function endpoint(): Promise<RecordingSubscriber> {
-  const started = await RecordingSubscriber.start();
-  endpoints.push(started);
-  return started;
-}
+afterEach(cleanUp);
 
 const relay = () => new EventRelay(db.knex, { retrySchedule: FAST_SCHEDULE, timeoutMs: 2_000, breakerThreshold: 1_000 }, quietLogger);
 const received = (subscriber: RecordingSubscriber, ids: readonly string[]) => subscriber.accepted.map((delivery) => delivery.id).filter((id) => ids.includes(id));

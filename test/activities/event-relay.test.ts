@@ -12,9 +12,9 @@ import { EventRelay, type EventRelayOptions } from '../../activities/events/rela
 import { KnexSubscriptions } from '../../activities/events/subscriptions';
 import { verifyWebhook } from '../../activities/supplier-portal/webhook';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { RecordingSubscriber, waitUntil } from '../helpers/event-sinks';
+import { waitUntil } from '../helpers/event-sinks';
 import { businessEvent, createSupplier, issuedPurchaseOrder, quietLogger } from './fixtures';
-import { recordEvents, drain } from './event-fixtures';
+import { drain, endpointsPerTest, recordEvents } from './event-fixtures';
 
 const SECRET = 'whsec_c2VjcmV0LWZvci10aGUtd21zLXN1YnNjcmlwdGlvbg==';
 /** Attempts 30 ms apart: the real schedule's shape, fast enough for a test. */
@@ -22,7 +22,7 @@ const FAST_SCHEDULE = [0, 30, 30, 30];
 
 let db: TestDatabase;
 let subscriptions: KnexSubscriptions;
-const endpoints: RecordingSubscriber[] = [];
+const { endpoint, cleanUp } = endpointsPerTest(() => db.knex);
 
 before(async () => {
   db = await createTestDatabase();
@@ -34,17 +34,7 @@ after(async () => {
   await db?.drop();
 });
 
-afterEach(async () => {
-  // Each scenario's subscriptions go away with it, so later relays do not deliver to them.
-  await db.knex('event_subscriptions').delete();
-  await Promise.all(endpoints.splice(0).map((endpoint) => endpoint.close()));
-});
-
-async function endpoint(): Promise<RecordingSubscriber> {
-  const started = await RecordingSubscriber.start();
-  endpoints.push(started);
-  return started;
-}
+afterEach(cleanUp);
 
 function relay(options: EventRelayOptions = {}): EventRelay {
   return new EventRelay(db.knex, { retrySchedule: FAST_SCHEDULE, timeoutMs: 2_000, batchSize: 50, breakerThreshold: 1_000, ...options }, quietLogger);
