@@ -3,11 +3,15 @@
  * PostgreSQL and real HTTP endpoints.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { KnexDeadLetters } from '../../activities/events/dead-letters';
 import { EventRelay } from '../../activities/events/relay';
 import { KnexSubscriptions, seedSubscriptions, seededSubscriptionId } from '../../activities/events/subscriptions';
 import { InvalidCursorError } from '../../activities/errors';
+import { runMigrations } from '../../activities/erp/database';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { RecordingSubscriber } from '../helpers/event-sinks';
 import { drain, endpointsPerTest, recordEvents } from './event-fixtures';
@@ -146,6 +150,31 @@ describe('subscriptions seeded from EVENT_SUBSCRIBER_URLS', () => {
     const [fresh] = await recordEvents(db.knex, [{ poNumber: 'PO-SEED-1', type: 'goods.received' }]);
     await drain(relay(), db.knex);
     assert.deepEqual(received(planning, [delivered!, ...undelivered, fresh!]), [fresh]);
+  });
+
+  test('upgrading a database the old relay left half-delivered: the seeded subscription gets exactly what it had not delivered', async () => {
+    // The schema as it was before event delivery became data.
+    const migrations = path.join(__dirname, '../../activities/erp/migrations');
+    const before = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-migrations-'));
+    for (const file of fs.readdirSync(migrations).filter((name) => name < '20261203010000')) fs.copyFileSync(path.join(migrations, file), path.join(before, file));
+    const old = await createTestDatabase({ migrationsDirectory: before });
+    const wms = await endpoint();
+    try {
+      const [relayed, ...pending] = await recordEvents(old.knex, [
+        { poNumber: 'PO-UPGRADE', type: 'po.issued' },
+        { poNumber: 'PO-UPGRADE', type: 'po.acknowledged' },
+        { poNumber: 'PO-UPGRADE', type: 'asn.received' },
+      ]);
+      await old.knex('outbox').where({ id: relayed }).update({ published_at: old.knex.fn.now() });
+
+      await runMigrations(old.knex);
+      await seedSubscriptions(old.knex, [wms.url], undefined, quietLogger);
+      await drain(new EventRelay(old.knex, { retrySchedule: FAST_SCHEDULE, timeoutMs: 2_000 }, quietLogger), old.knex);
+      assert.deepEqual(received(wms, [relayed!, ...pending]), pending);
+    } finally {
+      await old.drop();
+      fs.rmSync(before, { recursive: true, force: true });
+    }
   });
 
   test('a changed EVENT_SIGNING_SECRET is rotated in: the old one keeps signing for a while', async () => {
