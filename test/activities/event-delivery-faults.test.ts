@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { EventRelay } from '../../activities/events/relay';
 import { KnexSubscriptions } from '../../activities/events/subscriptions';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { checkDeliveries, expectedEvents, RecordingSubscriber, streamMessageIds, waitUntil } from '../helpers/event-sinks';
+import { checkDeliveries, expectedEvents, RecordingSubscriber, verifyEventDelivery, waitUntil } from '../helpers/event-sinks';
 import { PrivateNatsServer } from '../helpers/nats';
 import { recordEvents, relayIsIdle } from './event-fixtures';
 import { quietLogger } from './fixtures';
@@ -79,14 +79,10 @@ describe('delivery under faults', () => {
       await restarted;
       await waitUntil(() => relayIsIdle(db.knex), 'every sink to catch up', 180_000);
 
-      const expected = await expectedEvents(db.knex, { since });
-      assert.equal(expected.length, 300);
-      const check = checkDeliveries(expected, [
-        { name: 'flaky subscriber', receivedIds: flaky.accepted.map((delivery) => delivery.id) },
-        { name: 'steady subscriber', receivedIds: steady.accepted.map((delivery) => delivery.id) },
-        { name: 'stream', receivedIds: await streamMessageIds(nats.url, 'P2P_EVENTS') },
-      ]);
+      assert.equal((await expectedEvents(db.knex, { since })).length, 300);
+      const check = await verifyEventDelivery({ knex: db.knex, since, subscribers: { 'flaky subscriber': flaky, 'steady subscriber': steady }, nats: { url: nats.url, stream: 'P2P_EVENTS' } });
       assert.ok(check.ok, JSON.stringify(check, null, 1));
+      assert.equal(check.sinks.length, 3);
       for (const sink of check.sinks) assert.deepEqual(sink.duplicates, [], `${sink.name} got an event twice`);
       assert.ok(flaky.requests.some((request) => request.status === 500), 'the subscriber did fail for a while');
       const natsTrouble = warnings.filter((warning) => /NATS/.test(warning.message) || warning.meta?.consumer === 'nats');

@@ -190,3 +190,26 @@ export function checkDeliveries(expected: { id: string; poNumber: string }[], si
     ok: reports.every((report) => report.missing.length === 0 && report.unexpected.length === 0 && report.outOfOrderPos.length === 0),
   };
 }
+
+/**
+ * The whole check in one call, for the fault-injection suite: every outbox event recorded since
+ * `since` (of `types`, when given) reached each recording subscriber and the stream exactly once
+ * by id, in order per PO. Assert `check.ok` and, for a run without crashes, no duplicates.
+ */
+export async function verifyEventDelivery(options: {
+  knex: Knex;
+  since?: Date;
+  types?: string[];
+  subscribers: Record<string, RecordingSubscriber>;
+  nats?: { url: string; stream: string };
+}): Promise<DeliveryCheck> {
+  const expected = await expectedEvents(options.knex, { ...(options.since ? { since: options.since } : {}), ...(options.types ? { types: options.types } : {}) });
+  const sinks = Object.entries(options.subscribers).map(([name, subscriber]) => ({ name, receivedIds: subscriber.accepted.map((delivery) => delivery.id) }));
+  if (options.nats) {
+    const expectedIds = new Set(expected.map((event) => event.id));
+    // The stream holds other runs' events too: only this run's matter here.
+    const inStream = (await streamMessageIds(options.nats.url, options.nats.stream)).filter((id) => expectedIds.has(id));
+    sinks.push({ name: `stream ${options.nats.stream}`, receivedIds: inStream });
+  }
+  return checkDeliveries(expected, sinks);
+}
