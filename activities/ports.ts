@@ -6,17 +6,16 @@
  * typed errors of ./errors.ts.
  */
 import type { z } from 'zod';
+import type { Kpis as KpisSchema, SupplierInput } from '../workflows/domain/schemas';
 import type {
   DeadLetter,
   DeadLetterQuery,
-  Kpis as KpisSchema,
   RedriveAccepted,
   Subscription,
   SubscriptionCreated,
   SubscriptionInput,
   SubscriptionPatch,
-  SupplierInput,
-} from '../workflows/domain/schemas';
+} from '../workflows/domain/schemas/subscriptions';
 import type { InvoiceState, PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../workflows/domain/state';
 import type { BusinessEventRecord, PaymentExecution, SupplierNotification } from '../workflows/purchase-order/activity-contract';
 

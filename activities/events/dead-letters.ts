@@ -4,7 +4,7 @@
  * due at once, under the same message id, so the receiver's `webhook-id` deduplication still holds.
  */
 import type { Knex } from 'knex';
-import type { DeadLetter, DeadLetterQuery } from '../../workflows/domain/schemas';
+import type { DeadLetter, DeadLetterQuery } from '../../workflows/domain/schemas/subscriptions';
 import { InvalidCursorError, silentLog, type AdapterLog } from '../errors';
 import type { DeadLettersPort } from '../ports';
 import { iso } from '../erp/rows';

@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { matchesEventFilter } from '../../workflows/domain/schemas/events';
+import { matchesEventFilter } from '../../workflows/domain/schemas/event-catalog';
 import type { AdapterLog } from '../errors';
 import { acquireLease, commitCursor, cursorPosition, releaseLease, subscriptionConsumer, type CursorRow, type CursorUpdate } from './cursors';
 import { outboxEventsById, readOutbox, type OutboxEvent, type OutboxPosition } from './outbox-reader';

@@ -7,7 +7,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { durationToMs } from '../../workflows/domain/calendar';
-import type { RedriveAccepted, Subscription, SubscriptionCreated, SubscriptionInput, SubscriptionPatch } from '../../workflows/domain/schemas';
+import type { RedriveAccepted, Subscription, SubscriptionCreated, SubscriptionInput, SubscriptionPatch } from '../../workflows/domain/schemas/subscriptions';
 import { silentLog, type AdapterLog } from '../errors';
 import type { SubscriptionsPort } from '../ports';
 import { iso } from '../erp/rows';

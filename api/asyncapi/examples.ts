@@ -2,7 +2,7 @@
  * One example payload per event type, for the AsyncAPI document and its page. A unit test parses
  * each with its catalog schema, so an example cannot drift from the event it shows.
  */
-import type { EventType } from '../../workflows/domain/schemas';
+import type { EventType } from '../../workflows/domain/schemas/event-catalog';
 
 const at = '2026-11-27T09:30:00.000Z';
 const base = (status: string) => ({ version: 1, poNumber: 'PO-10001', status });

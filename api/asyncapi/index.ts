@@ -1,11 +1,11 @@
 /**
  * The AsyncAPI 3.0 document of the events (docs/events.md), generated from the event catalog's zod
- * schemas (`workflows/domain/schemas/events.ts`): one channel per event type, on NATS JetStream
+ * schemas (`workflows/domain/schemas/event-catalog.ts`): one channel per event type, on NATS JetStream
  * (`p2p.events.<type>`) and on subscribers' webhooks. Served at /v1/asyncapi.json, rendered at
  * /asyncapi.
  */
 import { z } from 'zod';
-import { EVENT_CATALOG, eventEnvelope, type CatalogEntry } from '../../workflows/domain/schemas/events';
+import { EVENT_CATALOG, eventEnvelope, type CatalogEntry } from '../../workflows/domain/schemas/event-catalog';
 import { EVENT_EXAMPLES } from './examples';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 /** The event delivery operations of the HTTP API: subscriptions, dead letters, the AsyncAPI document. */
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import * as wire from '../../workflows/domain/schemas';
+import * as wire from '../../workflows/domain/schemas/subscriptions';
 import { AUTHENTICATED, IdempotencyKeyHeader, json, problems } from './components';
 
 const exampleSubscription: wire.Subscription = {

@@ -5,7 +5,7 @@
 import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
 import type { DeadLettersPort, SubscriptionsPort } from '../../activities/ports';
-import { DeadLetterQuery, RedriveSince, SubscriptionInput, SubscriptionPatch } from '../../workflows/domain/schemas';
+import { DeadLetterQuery, RedriveSince, SubscriptionInput, SubscriptionPatch } from '../../workflows/domain/schemas/subscriptions';
 import { allowRoles } from '../auth';
 import { cursorRefusal, InputError, NotFoundError, zodIssuesToErrors } from '../errors';
 

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Parser } from '@asyncapi/parser';
 import { EventRelay } from '../../activities/events/relay';
 import { verifyWebhook } from '../../activities/supplier-portal/webhook';
-import { EventType } from '../../workflows/domain/schemas';
+import { EventType } from '../../workflows/domain/schemas/event-catalog';
 import { drain, recordEvents } from '../activities/event-fixtures';
 import { RecordingSubscriber } from '../helpers/event-sinks';
 import { openApiValidator, startApi, type ApiUnderTest } from './api-harness';

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { EVENT_EXAMPLES } from '../../api/asyncapi/examples';
 import { eventFilterSql } from '../../activities/events/subscriptions';
 import { DEFAULT_RETRY_SCHEDULE_MS, delayBeforeAttempt, duplicateWindowMs, longestRetryGapMs, parseRetrySchedule } from '../../activities/events/retry-schedule';
-import { EVENT_CATALOG, EventType, EventTypeFilter, catalogEntry, matchesEventFilter } from '../../workflows/domain/schemas/events';
+import { EVENT_CATALOG, EventType, EventTypeFilter, catalogEntry, matchesEventFilter } from '../../workflows/domain/schemas/event-catalog';
 
 describe('event catalog', () => {
   test('every event type has exactly one version-1 schema, and its example fits it', () => {

@@ -11,7 +11,7 @@ import { AccountsPayableRejectedError } from '../../activities/errors';
 import type { AccountsPayablePort } from '../../activities/ports';
 import { hashBody } from '../../api/canonical';
 import { addDays } from '../../workflows/domain/calendar';
-import { EventType, catalogEntry } from '../../workflows/domain/schemas/events';
+import { EventType, catalogEntry } from '../../workflows/domain/schemas/event-catalog';
 import * as definitions from '../../workflows/purchase-order/definitions';
 import { actors, PurchaseOrderDriver, timeSkippingStack, today } from '../helpers/harness';
 

@@ -8,5 +8,3 @@ export * from './enums';
 export * from './commands';
 export * from './views';
 export * from './reports';
-export * from './events';
-export * from './subscriptions';

@@ -3,7 +3,7 @@
  * to `/v1/subscriptions` and `/v1/dead-letters`, and what they get back. Secrets are write-only.
  */
 import { z } from 'zod';
-import { EventTypeFilter } from './events';
+import { EventTypeFilter } from './event-catalog';
 import { DurationString, IsoDateTime, PoNumber, SupplierId } from './scalars';
 
 const Timestamp = z.string().meta({ description: 'ISO 8601 instant.', example: '2026-11-27T09:30:00.000Z' });
