@@ -97,17 +97,19 @@ export async function up(knex: Knex): Promise<void> {
     -- ('pending'), one supplier at a time in sequence order; body is the exact text to send (the
     -- jsonb payload does not keep key order). 'direct' rows were sent by the notifySupplier
     -- activity of POs started before this change; Temporal retries those.
+    -- next_attempt_at may already be there: an interim queue added it (20261203050000).
     alter table supplier_notifications
       add column sequence bigserial,
       add column state text not null default 'direct'
         check (state in ('direct', 'pending', 'delivered', 'recorded', 'dead')),
-      add column next_attempt_at timestamptz,
+      add column if not exists next_attempt_at timestamptz,
       add column retry_step integer not null default 0,
       add column body text,
       add column lease_owner text,
       add column lease_expires_at timestamptz;
     update supplier_notifications
-       set state = case when delivered then 'delivered' when webhook_url is null then 'recorded' else 'direct' end;
+       set state = case when delivered then 'delivered' when next_attempt_at is not null then 'pending'
+                        when webhook_url is null then 'recorded' else 'direct' end;
     create index supplier_notifications_queue on supplier_notifications (supplier_id, sequence) where state = 'pending';
 
     -- Where the relay this replaces had got to: subscriptions seeded from EVENT_SUBSCRIBER_URLS on
@@ -122,8 +124,9 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
     drop index if exists supplier_notifications_queue;
+    -- next_attempt_at stays: the interim queue's migration owns it when both ran.
     alter table supplier_notifications
-      drop column sequence, drop column state, drop column next_attempt_at, drop column retry_step, drop column body,
+      drop column sequence, drop column state, drop column retry_step, drop column body,
       drop column lease_owner, drop column lease_expires_at;
     drop table if exists dead_letters, event_deliveries, event_cursors, event_subscriptions;
     drop index if exists outbox_by_transaction;
