@@ -80,16 +80,20 @@ describe('delivery to subscriptions', () => {
   test('a subscriber failing on one PO holds only that PO back: its later events wait, other POs go on, and order holds', async () => {
     const wms = await endpoint();
     await subscriptions.create({ url: wms.url, eventTypes: ['*'], enabled: true });
-    let failuresLeft = 2;
-    wms.answer = (delivery) => (delivery.poNumber === 'PO-EV-3A' && failuresLeft-- > 0 ? 500 : 200);
+    let failing = true;
+    wms.answer = (delivery) => (delivery.poNumber === 'PO-EV-3A' && failing ? 500 : 200);
     const events = await recordEvents(db.knex, [
       { poNumber: 'PO-EV-3A', type: 'goods.received' },
       { poNumber: 'PO-EV-3B', type: 'goods.received' },
       { poNumber: 'PO-EV-3A', type: 'invoice.matched' },
       { poNumber: 'PO-EV-3B', type: 'invoice.matched' },
     ]);
-    const first = relay();
-    await first.relayPending();
+    const first = relay({ retrySchedule: [0, 60_000] });
+    // Passes until the events are readable (a transaction elsewhere may hold them back a moment).
+    await waitUntil(async () => {
+      await first.relayPending();
+      return idsOf(wms.accepted, events).length === 2;
+    }, 'PO-EV-3B to be delivered');
     // PO-EV-3B went through at once; PO-EV-3A's second event waits behind the failed first one.
     assert.deepEqual(idsOf(wms.accepted, events), [events[1], events[3]]);
     const held = await db.knex('event_deliveries').whereIn('event_id', events).orderBy('sequence').select('event_id', 'state', 'attempts', 'last_status');
@@ -98,10 +102,12 @@ describe('delivery to subscriptions', () => {
       { event_id: events[2], state: 'waiting', attempts: 0, last_status: null },
     ]);
 
+    failing = false;
+    await db.knex('event_deliveries').whereIn('event_id', events).update({ next_attempt_at: db.knex.fn.now() });
     await drain(first, db.knex);
     assert.deepEqual(idsOf(wms.accepted, events), [events[1], events[3], events[0], events[2]]);
     const attemptsOnA = wms.requests.filter((request) => request.id === events[0]).map((request) => request.status);
-    assert.deepEqual(attemptsOnA, [500, 500, 200]);
+    assert.deepEqual(attemptsOnA, [500, 200]);
     assert.equal((await db.knex('event_deliveries').whereIn('event_id', events)).length, 0);
   });
 
