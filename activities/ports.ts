@@ -17,6 +17,15 @@ import type {
 } from '../workflows/domain/schemas';
 import type { Actor, InvoiceState, PaymentHold, PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../workflows/domain/state';
 import type { BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification } from '../workflows/purchase-order/activity-contract';
+import type {
+  DeadLetter,
+  DeadLetterQuery,
+  RedriveAccepted,
+  Subscription,
+  SubscriptionCreated,
+  SubscriptionInput,
+  SubscriptionPatch,
+} from '../workflows/domain/schemas/subscriptions';
 
 export type { BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification };
 
@@ -157,6 +166,29 @@ export interface AccountsPayablePort {
 export interface EventOutboxPort {
   /** Relays unpublished outbox rows to subscribers; returns how many were published. */
   relayPending(limit?: number): Promise<number>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event delivery: subscriptions and dead letters, as operators manage them (docs/events.md)
+// ---------------------------------------------------------------------------------------------
+
+export interface SubscriptionsPort {
+  /** The generated secret is in the answer when the input had none. */
+  create(input: SubscriptionInput): Promise<SubscriptionCreated>;
+  list(): Promise<Subscription[]>;
+  get(id: string): Promise<Subscription | undefined>;
+  update(id: string, patch: SubscriptionPatch): Promise<Subscription | undefined>;
+  /** False when there was no such subscription. */
+  remove(id: string): Promise<boolean>;
+  /** Delivers every wanted event recorded since `since` again; undefined for an unknown subscription. */
+  redriveSince(id: string, since: Date): Promise<RedriveAccepted | undefined>;
+}
+
+export interface DeadLettersPort {
+  /** Newest first; throws InvalidCursorError for a cursor it did not hand out. */
+  list(query: DeadLetterQuery): Promise<{ items: DeadLetter[]; nextCursor: string | null }>;
+  /** Queues the delivery again (same `webhook-id`); undefined for an unknown dead letter. */
+  redrive(id: string): Promise<DeadLetter | undefined>;
 }
 
 /** What the activities are given. */

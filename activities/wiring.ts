@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { AppConfig } from '../temporal-config/env';
-import type { AccountsPayablePort, FinancePort, IdempotencyRecordsPort, Ports, ReadModelPort } from './ports';
+import type { AccountsPayablePort, DeadLettersPort, FinancePort, IdempotencyRecordsPort, Ports, ReadModelPort, SubscriptionsPort } from './ports';
 import { BuiltinAccountsPayable } from './accounts-payable/builtin';
 import { HttpAccountsPayable } from './accounts-payable/http';
 import type { AdapterLog } from './errors';
@@ -12,21 +12,21 @@ import { KnexErp } from './erp/knex-erp';
 import { KnexFinance } from './erp/knex-finance';
 import { KnexIdempotencyRecords } from './erp/knex-idempotency';
 import { KnexReadModel } from './erp/knex-read-model';
-import { OutboxRelay } from './erp/outbox-relay';
-import { SupplierNotificationRelay } from './supplier-portal/queue';
+import { KnexDeadLetters } from './events/dead-letters';
+import { EventRelay } from './events/relay';
+import { DEFAULT_RETRY_SCHEDULE_MS, duplicateWindowMs } from './events/retry-schedule';
+import { KnexSubscriptions } from './events/subscriptions';
 import { WebhookSupplierPortal } from './supplier-portal/webhook';
 
 export interface PortDependencies {
-  config: Pick<AppConfig, 'accountsPayable' | 'portal' | 'outbox'>;
+  config: Pick<AppConfig, 'accountsPayable' | 'portal' | 'outbox'> & Partial<Pick<AppConfig, 'events'>>;
   knex: Knex;
   logger: AdapterLog;
 }
 
 /** The concrete adapters, so the worker can run the relay loop (`outbox.start` / `outbox.stop`). */
 export interface WiredPorts extends Ports {
-  outbox: OutboxRelay;
-  /** Delivers the supplier notifications queued with business events. */
-  notifications: SupplierNotificationRelay;
+  outbox: EventRelay;
 }
 
 /** What the API reads and keeps: the ERP's read model and the Idempotency-Key records. */
@@ -35,10 +35,18 @@ export interface ApiPorts {
   idempotency: IdempotencyRecordsPort;
   /** Supplier payment holds and the finance reports. */
   finance: FinancePort;
+  subscriptions: SubscriptionsPort;
+  deadLetters: DeadLettersPort;
 }
 
-export function createApiPorts(knex: Knex): ApiPorts {
-  return { readModel: new KnexReadModel(knex), idempotency: new KnexIdempotencyRecords(knex), finance: new KnexFinance(knex) };
+export function createApiPorts(knex: Knex, logger?: AdapterLog): ApiPorts {
+  return {
+    readModel: new KnexReadModel(knex),
+    idempotency: new KnexIdempotencyRecords(knex),
+    finance: new KnexFinance(knex),
+    subscriptions: new KnexSubscriptions(knex, logger),
+    deadLetters: new KnexDeadLetters(knex, logger),
+  };
 }
 
 export function createPorts({ config, knex, logger }: PortDependencies): WiredPorts {
@@ -47,18 +55,25 @@ export function createPorts({ config, knex, logger }: PortDependencies): WiredPo
   return {
     erp,
     portal,
-    notifications: new SupplierNotificationRelay(knex, portal, {}, logger),
     ap: createAccountsPayable(config.accountsPayable, knex),
-    outbox: new OutboxRelay(
-      knex,
-      {
-        subscriberUrls: config.outbox.subscriberUrls,
-        ...(config.outbox.signingSecret === undefined ? {} : { signingSecret: config.outbox.signingSecret }),
-        timeoutMs: config.portal.webhookTimeoutMs,
-      },
-      logger,
-    ),
+    outbox: createEventRelay(config, knex, logger),
   };
+}
+
+/** The relay of outbox events (subscriptions, NATS) and queued supplier notifications. */
+export function createEventRelay(config: PortDependencies['config'], knex: Knex, logger: AdapterLog): EventRelay {
+  const retrySchedule = config.events?.retrySchedule;
+  const natsUrl = config.events?.natsUrl;
+  return new EventRelay(
+    knex,
+    {
+      ...(retrySchedule ? { retrySchedule } : {}),
+      timeoutMs: config.portal.webhookTimeoutMs,
+      seed: { urls: config.outbox.subscriberUrls, ...(config.outbox.signingSecret === undefined ? {} : { secret: config.outbox.signingSecret }) },
+      ...(natsUrl ? { nats: { url: natsUrl, duplicateWindowMs: duplicateWindowMs(retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS) } } : {}),
+    },
+    logger,
+  );
 }
 
 function createAccountsPayable(settings: AppConfig['accountsPayable'], knex: Knex): AccountsPayablePort {

@@ -22,7 +22,9 @@ import { idempotencyKeys } from './idempotency';
 import { ApiMetrics } from './metrics';
 import { createRateLimiter, rateLimit } from './rate-limit';
 import { requestContext } from './request-context';
+import { asyncApiRouter } from './routes/asyncapi';
 import { documentsRouter } from './routes/documents';
+import { deadLettersRouter, subscriptionsRouter } from './routes/event-delivery';
 import { kpisRouter, publicOpsRouter } from './routes/ops';
 import { PurchaseOrderGateway, purchaseOrdersRouter } from './routes/purchase-orders';
 import { suppliersRouter } from './routes/suppliers';
@@ -43,7 +45,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const { readModel, idempotency, finance } = { ...createApiPorts(knex), ...deps.ports };
+  const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger), ...deps.ports };
   const metrics = new ApiMetrics();
   const gateway = new PurchaseOrderGateway(client, undefined, readModel);
   const idempotent = idempotencyKeys(idempotency, logger);
@@ -58,6 +60,7 @@ export function createApp(deps: AppDependencies): express.Express {
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
   app.use(publicOpsRouter({ client, readModel, metrics }));
+  app.use(asyncApiRouter());
 
   const v1 = express.Router();
   v1.use(identifyCaller(new ApiKeyRing(config.api.keys)));
@@ -73,6 +76,8 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use('/suppliers', supplierHoldsRouter({ finance, gateway, idempotent }));
   v1.use(kpisRouter({ readModel }));
   v1.use(reportsRouter({ finance }));
+  v1.use('/subscriptions', subscriptionsRouter({ subscriptions, idempotent }));
+  v1.use('/dead-letters', deadLettersRouter({ deadLetters, idempotent }));
   app.use('/v1', v1);
 
   app.use(unknownRoute);

@@ -115,6 +115,21 @@ export class ServiceUnavailableError extends ApiError {
   }
 }
 
+/**
+ * For a listing's `.catch`: a cursor the store refused is the caller's fault (400 INVALID_CURSOR).
+ * A forged cursor can decode yet still be refused by PostgreSQL (data exception class 22): a date
+ * it cannot read, a NUL byte. Either way the cursor is at fault, not the server.
+ */
+export function cursorRefusal(cursor: string | undefined): (error: unknown) => never {
+  return (error) => {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'INVALID_CURSOR' || (cursor !== undefined && typeof code === 'string' && code.startsWith('22'))) {
+      throw new InputError('The cursor is not valid; start again without one.', [{ path: 'cursor', message: 'invalid cursor' }], 'INVALID_CURSOR');
+    }
+    throw error;
+  };
+}
+
 const DOMAIN_KIND_STATUS: Record<string, number> = { conflict: 409, unprocessable: 422, not_found: 404 };
 
 /** gRPC codes meaning "Temporal could not serve this right now", not "your request is wrong". */

@@ -9,13 +9,14 @@ import { performance } from 'node:perf_hooks';
 import { domainBenchmarks } from './domain';
 import { erpBenchmarks } from './erp';
 import { reportBenchmarks } from './reports';
+import { eventBenchmarks } from './events';
 import type { BenchResult } from './measure';
 import { renderTable, withinTarget } from './report';
 import { ensureDatabaseServer, ensureTemporalServer, redact, type BenchServices, type TemporalServer } from './services';
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
-const SECTIONS = ['domain', 'erp', 'e2e'] as const;
+const SECTIONS = ['domain', 'erp', 'e2e', 'events'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function selectedSections(args: string[]): Section[] {
@@ -68,11 +69,12 @@ async function main(): Promise<number> {
 
   try {
     await run('domain', domainBenchmarks);
-    if (sections.includes('erp') || sections.includes('e2e')) {
+    if (sections.includes('erp') || sections.includes('e2e') || sections.includes('events')) {
       database = await ensureDatabaseServer(say);
       say(`PostgreSQL: ${database.databaseSource} at ${redact(database.databaseAdminUrl)}`);
     }
     await run('erp', async () => [...(await erpBenchmarks()), ...(await reportBenchmarks())]);
+    await run('events', () => eventBenchmarks(say));
     await run('e2e', async () => {
       temporal = await ensureTemporalServer(say);
       say(`Temporal: ${temporal.shared ? 'shared server (TEST_TEMPORAL_ADDRESS)' : 'private dev server'} at ${temporal.address}`);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ApprovalTier, DurationString, Role } from '../workflows/domain/schemas';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../activities/events/retry-schedule';
 import { TASK_QUEUE } from '../workflows/purchase-order/definitions';
 
 const ROLES = Role.options;
@@ -56,6 +57,8 @@ export interface AppConfig {
   accountsPayable: { adapter: 'builtin' | 'http'; url?: string; token?: string };
   portal: { webhookTimeoutMs: number };
   outbox: { relayIntervalMs: number; subscriberUrls: string[]; signingSecret?: string };
+  /** Event delivery (docs/events.md): the retry schedule in milliseconds, and the NATS JetStream sink when NATS_URL is set. */
+  events: { retrySchedule: number[]; natsUrl?: string };
   /** WORKER_METRICS_ADDRESS: where the worker serves the SDK's Prometheus metrics (off when unset). */
   worker: { metricsAddress?: string };
 }
@@ -232,6 +235,23 @@ const urlList = optionalString.transform((value, ctx) => {
   return urls;
 });
 
+/** Comma-separated durations, each counted from the attempt before ("0s,5s,5m,30m,2h,5h,10h,10h"). */
+const retrySchedule = optionalString.transform((value, ctx) => {
+  try {
+    return parseRetrySchedule(value ?? DEFAULT_RETRY_SCHEDULE.join(','));
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `expected durations like "0s,5s,5m,30m": ${(error as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+const natsUrls = optionalString.pipe(
+  z
+    .string()
+    .regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, 'expected nats://host:port (several separated by commas)')
+    .optional(),
+);
+
 /** Keys are the environment variable names, so an issue path names the variable to fix. */
 const environmentSchema = z.object({
     NODE_ENV: optionalString.pipe(z.enum(['development', 'production', 'test']).default('development')),
@@ -289,6 +309,8 @@ const environmentSchema = z.object({
     OUTBOX_RELAY_INTERVAL_MS: positiveInt(1_000),
     EVENT_SUBSCRIBER_URLS: urlList,
     EVENT_SIGNING_SECRET: optionalString,
+    EVENT_RETRY_SCHEDULE: retrySchedule,
+    NATS_URL: natsUrls,
     WORKER_METRICS_ADDRESS: optionalString.pipe(
       z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464').optional(),
     ),
@@ -387,6 +409,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       subscriberUrls: e.EVENT_SUBSCRIBER_URLS,
       signingSecret: e.EVENT_SIGNING_SECRET,
     }),
+    events: stripUndefined({ retrySchedule: e.EVENT_RETRY_SCHEDULE, natsUrl: e.NATS_URL }),
     worker: stripUndefined({ metricsAddress: e.WORKER_METRICS_ADDRESS }),
   };
 }

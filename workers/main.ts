@@ -86,11 +86,9 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
 
     const finished = worker.run();
     ports.outbox.start(config.outbox.relayIntervalMs);
-    ports.notifications.start(config.outbox.relayIntervalMs);
     const releaseOwnResources = async () => {
       await finished.catch(() => undefined);
       await ports.outbox.stop();
-      await ports.notifications.stop();
       await ownConnection?.close();
       await database?.close();
     };

@@ -17,7 +17,7 @@ import type { PoEvent, PoState, PoView } from '../../workflows/domain/state';
 import type { BusinessEventBase, EventRecord } from '../../workflows/purchase-order/activity-contract';
 import { InvalidCommandError, SnapshotOutOfStepError, silentLog, UnbalancedJournalError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord, ErpPort, SupplierRecord } from '../ports';
-import { enqueueSupplierNotification } from '../supplier-portal/queue';
+import { enqueueSupplierNotification } from '../events/supplier-notifications';
 import { writePurchaseOrderTables } from './po-tables';
 import { json, toSupplierRecord, type SupplierRow } from './rows';
 

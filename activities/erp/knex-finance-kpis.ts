@@ -38,7 +38,16 @@ export async function computeFinanceKpis(knex: Knex, now: Date, options: KpiOpti
     knex.raw<{ rows: Record<string, string>[] }>(`
       select (select count(*) from invoices where status in ('pending_receipt', 'exception')) as unmatched,
              (select count(*) from invoices where status = 'approved' and posted_at is null) as unposted,
-             (select count(*) from outbox where published_at is null) as unpublished,
+             -- Not yet delivered: events past the slowest enabled consumer's cursor, deliveries
+             -- waiting for a retry, and queued supplier notifications (docs/events.md).
+             (select count(*) from outbox o,
+                     (select c.position_tx, c.position_seq from event_cursors c
+                        left join event_subscriptions s on s.id = c.subscription_id
+                       where c.consumer <> 'legacy-relay' and (c.subscription_id is null or s.enabled)
+                       order by c.position_tx, c.position_seq limit 1) slowest
+               where (o.tx_id, o.sequence) > (slowest.position_tx, slowest.position_seq))
+             + (select count(*) from event_deliveries)
+             + (select count(*) from supplier_notifications where state = 'pending') as unpublished,
              (select count(*) from debit_notes where settled_by is null) as unsettled_notes,
              (select count(*) from approval_requests where status = 'pending') as pending_approvals,
              (select count(*) from approval_requests where status = 'pending' and escalated_at is not null) as escalated_approvals,

@@ -12,7 +12,6 @@ import type { Knex } from 'knex';
 import { Webhook } from 'standardwebhooks';
 import type { ErpPort, SupplierNotification, SupplierPortalPort } from '../ports';
 import { silentLog, WebhookRejectedError, type AdapterLog } from '../errors';
-import { notificationBody } from './queue';
 
 /**
  * Standard Webhooks secrets look like `whsec_<base64 key>`; such a secret is used as the decoded
@@ -54,6 +53,8 @@ export interface SignedDelivery {
   body: string;
   /** Without a secret the request is sent unsigned. */
   secret?: string | null;
+  /** More secrets, one signature each in the header (two while a secret is being rotated). */
+  secrets?: readonly string[];
   timeoutMs: number;
 }
 
@@ -69,7 +70,8 @@ export async function postSignedJson(delivery: SignedDelivery): Promise<{ status
     'webhook-id': delivery.id,
     'webhook-timestamp': String(timestamp),
   };
-  if (delivery.secret) headers['webhook-signature'] = signWebhook(delivery.secret, delivery.id, timestamp, delivery.body);
+  const secrets = [...(delivery.secret ? [delivery.secret] : []), ...(delivery.secrets ?? [])];
+  if (secrets.length > 0) headers['webhook-signature'] = secrets.map((secret) => signWebhook(secret, delivery.id, timestamp, delivery.body)).join(' ');
   const response = await fetch(delivery.url, {
     method: 'POST',
     headers,
@@ -85,6 +87,27 @@ export async function postSignedJson(delivery: SignedDelivery): Promise<{ status
 /** 408 and 429 ask the sender to come back later; other 4xx (and 3xx) will not change on retry. */
 export function isPermanentRejection(status: number): boolean {
   return status >= 300 && status < 500 && status !== 408 && status !== 429;
+}
+
+/** The body a supplier's webhook receives: `{"type", "timestamp", "data": {..., "poNumber", "supplierId"}}`. */
+export function supplierNotificationBody(notification: SupplierNotification): string {
+  return JSON.stringify({
+    type: notification.type,
+    timestamp: notification.at,
+    data: { ...notification.data, poNumber: notification.poNumber, supplierId: notification.supplierId },
+  });
+}
+
+/** The columns of `supplier_notifications` that describe the notification itself. */
+export function supplierNotificationRow(notification: SupplierNotification, body: string): Record<string, unknown> {
+  return {
+    id: notification.id,
+    supplier_id: notification.supplierId,
+    po_number: notification.poNumber,
+    type: notification.type,
+    occurred_at: notification.at,
+    payload: body,
+  };
 }
 
 export interface WebhookSupplierPortalOptions {
@@ -110,7 +133,7 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
 
     const supplier = await this.erp.getSupplier(notification.supplierId);
     const webhookUrl = supplier?.webhookUrl ?? null;
-    const body = notificationBody(notification);
+    const body = supplierNotificationBody(notification);
 
     if (webhookUrl === null) {
       await this.recordAttempt(notification, body, null, { delivered: false, statusCode: null, error: null, attempted: false });
@@ -158,15 +181,13 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
     outcome: { delivered: boolean; statusCode: number | null; error: string | null; attempted: boolean },
   ): Promise<void> {
     const attempts = outcome.attempted ? 1 : 0;
+    // 'direct': Temporal retries this activity; the delivery queue (activities/events/) never picks it up.
+    const state = outcome.delivered ? 'delivered' : webhookUrl === null ? 'recorded' : 'direct';
     await this.knex('supplier_notifications')
       .insert({
-        id: notification.id,
-        supplier_id: notification.supplierId,
-        po_number: notification.poNumber,
-        type: notification.type,
-        occurred_at: notification.at,
-        payload: body,
+        ...supplierNotificationRow(notification, body),
         webhook_url: webhookUrl,
+        state,
         delivered: outcome.delivered,
         status_code: outcome.statusCode,
         attempts,
@@ -176,6 +197,7 @@ export class WebhookSupplierPortal implements SupplierPortalPort {
       .onConflict('id')
       .merge({
         webhook_url: webhookUrl,
+        state,
         delivered: outcome.delivered,
         status_code: outcome.statusCode,
         attempts: this.knex.raw('supplier_notifications.attempts + ?', [attempts]),

@@ -59,6 +59,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       { name: 'Suppliers', description: 'Supplier master data' },
       { name: 'Purchase orders', description: 'Issue, track and act on purchase orders' },
       { name: 'Operations', description: 'Health, readiness, metrics and KPIs' },
+      { name: 'Events', description: 'Event subscriptions, dead letters and redrive, the AsyncAPI event catalog' },
     ],
     paths: paths(),
     components: {

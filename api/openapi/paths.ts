@@ -5,6 +5,7 @@ import * as wire from '../../workflows/domain/schemas';
 import { PurchaseOrderListQuery } from '../routes/purchase-orders';
 import { KpiQuery } from '../routes/ops';
 import { financePaths } from './finance-paths';
+import { eventPaths } from './event-paths';
 import { AUTHENTICATED, HealthSchema, IdempotencyKeyHeader, PurchaseOrderPageSchema, ReadinessSchema, command, json, problems } from './components';
 import {
   exampleCreatePurchaseOrder,
@@ -20,6 +21,7 @@ export function paths(): ZodOpenApiPathsObject {
   const poPath = z.object({ poNumber: wire.PoNumber });
   return {
     ...financePaths(),
+    ...eventPaths(),
     '/v1/suppliers/{supplierId}': {
       put: {
         operationId: 'upsertSupplier',

@@ -46,7 +46,7 @@ import type { CommandAck, PurchaseOrderWorkflowInput } from '../../workflows/pur
 import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
 import { assertAmountsFit } from '../body-guards';
 import { hashBody } from '../canonical';
-import { ConflictError, ForbiddenError, InputError, NotFoundError, UnprocessableError, zodIssuesToErrors } from '../errors';
+import { ConflictError, cursorRefusal, ForbiddenError, InputError, NotFoundError, UnprocessableError, zodIssuesToErrors } from '../errors';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency';
 
 const NOT_FOUND_CODE = 'PURCHASE_ORDER_NOT_FOUND';
@@ -335,15 +335,7 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
       // A supplier key lists its own POs, whatever supplierId it asks for.
       ...(actor.role === 'supplier' ? { supplierId: ownSupplierId(actor) } : query.supplierId ? { supplierId: query.supplierId } : {}),
       })
-      .catch((error: unknown) => {
-        const code = (error as { code?: unknown }).code;
-        // A forged cursor can decode yet still be refused by PostgreSQL (data exception class 22):
-        // a date it cannot read, a NUL byte. Either way the cursor is at fault, not the server.
-        if (code === 'INVALID_CURSOR' || (query.cursor !== undefined && typeof code === 'string' && code.startsWith('22'))) {
-          throw new InputError('The cursor is not valid; start again without one.', [{ path: 'cursor', message: 'invalid cursor' }], 'INVALID_CURSOR');
-        }
-        throw error;
-      });
+      .catch(cursorRefusal(query.cursor));
     res.json({ items: page.items, nextCursor: page.nextCursor });
   });
 

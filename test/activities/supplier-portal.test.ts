@@ -7,7 +7,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { KnexErp } from '../../activities/erp/knex-erp';
 import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import type { SupplierNotification } from '../../activities/ports';
-import { SupplierNotificationRelay, enqueueSupplierNotification } from '../../activities/supplier-portal/queue';
 import { WebhookSupplierPortal, signWebhook, verifyWebhook } from '../../activities/supplier-portal/webhook';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { createSupplier, isRefusal, quietLogger } from './fixtures';
@@ -169,65 +168,3 @@ describe('supplier portal webhooks', () => {
   });
 });
 
-describe('supplier notifications queued with the business event', () => {
-  const queued = async (n: SupplierNotification) => db.knex.transaction((trx) => enqueueSupplierNotification(trx, n));
-  const row = (id: string) => db.knex('supplier_notifications').where({ id }).first();
-
-  test('are delivered signed by the relay after the transaction, once, and recorded', async () => {
-    portalStatus = 200;
-    const relay = new SupplierNotificationRelay(db.knex, portal, {}, quietLogger);
-    const sent = notification('ACME', { type: 'po.issued', data: { total: '121.25' } });
-    await queued(sent);
-    await queued(sent); // the same id again (a retried transaction) queues nothing more
-    const before = deliveries.length;
-    assert.equal(await relay.relayPending(), 1);
-    assert.equal(deliveries.length - before, 1);
-    const delivery = deliveries.at(-1)!;
-    assert.equal(delivery.headers['webhook-id'], sent.id);
-    assert.ok(verifyWebhook(SECRET, sent.id, String(delivery.headers['webhook-timestamp']), delivery.body, String(delivery.headers['webhook-signature'])));
-    assert.deepEqual(JSON.parse(delivery.body).data, { total: '121.25', poNumber: 'PO-4001', supplierId: 'ACME' });
-    const stored = await row(sent.id);
-    assert.equal(stored.delivered, true);
-    assert.equal(stored.next_attempt_at, null);
-    assert.equal(await relay.relayPending(), 0, 'nothing left to deliver');
-  });
-
-  test('a failing portal is tried again later; a refusing one is given up; a supplier without a webhook is recorded only', async () => {
-    const relay = new SupplierNotificationRelay(db.knex, portal, {}, quietLogger);
-    portalStatus = 503;
-    const failing = notification('ACME');
-    await queued(failing);
-    await relay.relayPending();
-    const retry = await row(failing.id);
-    assert.equal(retry.delivered, false);
-    assert.ok(retry.next_attempt_at > new Date(), 'tried again later, not in a loop');
-    assert.equal(retry.attempts, 1);
-
-    portalStatus = 400;
-    const refused = notification('ACME');
-    await queued(refused);
-    await relay.relayPending();
-    assert.equal((await row(refused.id)).next_attempt_at, null, 'a 400 is not retried');
-
-    const paper = notification('PAPERONLY');
-    await queued(paper);
-    await relay.relayPending();
-    const recorded = await row(paper.id);
-    assert.equal(recorded.delivered, false);
-    assert.equal(recorded.next_attempt_at, null);
-    assert.equal(recorded.webhook_url, null);
-    portalStatus = 200;
-  });
-
-  test('two relays never send the same notification', async () => {
-    portalStatus = 200;
-    const sent = Array.from({ length: 12 }, () => notification('ACME'));
-    for (const n of sent) await queued(n);
-    const before = deliveries.length;
-    const relays = [new SupplierNotificationRelay(db.knex, portal, { batchSize: 5 }), new SupplierNotificationRelay(db.knex, portal, { batchSize: 5 })];
-    await Promise.all(relays.map(async (relay) => { while ((await relay.relayPending()) > 0); }));
-    const ids = deliveries.slice(before).map((d) => String(d.headers['webhook-id']));
-    assert.equal(ids.length, 12);
-    assert.equal(new Set(ids).size, 12);
-  });
-});

@@ -202,4 +202,12 @@ describe('API_KEYS', () => {
       (error: Error) => !error.message.includes('s3cr3t-value'),
     );
   });
+
+  it('event delivery: the Svix-like retry schedule by default, another from EVENT_RETRY_SCHEDULE, NATS only with NATS_URL', () => {
+    assert.deepEqual(loadConfig({}).events, { retrySchedule: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] });
+    const config = loadConfig({ EVENT_RETRY_SCHEDULE: '0s, 1s, 1m', NATS_URL: 'nats://127.0.0.1:4222,nats://10.0.0.2:4222' });
+    assert.deepEqual(config.events, { retrySchedule: [0, 1_000, 60_000], natsUrl: 'nats://127.0.0.1:4222,nats://10.0.0.2:4222' });
+    assert.throws(() => loadConfig({ EVENT_RETRY_SCHEDULE: '0s,later' }), /EVENT_RETRY_SCHEDULE: expected durations/);
+    assert.throws(() => loadConfig({ NATS_URL: 'http://127.0.0.1:4222' }), /NATS_URL: expected nats:\/\/host:port/);
+  });
 });

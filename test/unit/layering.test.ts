@@ -50,7 +50,7 @@ test('ports and the activities depend on no adapter', () => {
   for (const file of ['activities/ports.ts', 'activities/index.ts', 'activities/errors.ts']) {
     for (const specifier of importsOf(file)) {
       const target = resolved(file, specifier);
-      assert.ok(!/^activities\/(erp|accounts-payable|supplier-portal)\//.test(target), `${file} imports ${specifier}`);
+      assert.ok(!/^activities\/(erp|events|accounts-payable|supplier-portal)\//.test(target), `${file} imports ${specifier}`);
       assert.ok(!['knex', 'pg'].includes(specifier), `${file} imports ${specifier}`);
     }
   }
@@ -61,7 +61,7 @@ test('the API reaches the ERP only through its ports (adapters are chosen in act
   for (const file of sources('api').filter((file) => file !== path.join('api', 'main.ts'))) {
     for (const specifier of importsOf(file)) {
       const target = resolved(file, specifier);
-      assert.ok(!/^activities\/(erp|accounts-payable|supplier-portal)\//.test(target), `${file} imports ${specifier}`);
+      assert.ok(!/^activities\/(erp|events|accounts-payable|supplier-portal)\//.test(target), `${file} imports ${specifier}`);
     }
   }
 });
