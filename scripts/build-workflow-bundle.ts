@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../temporal-config/env';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../temporal-config/workflow-interceptors';
 
 /**
  * `npm run build` (after tsc): prebundles the workflow code so production workers start without
@@ -9,7 +10,10 @@ import { projectRoot } from '../temporal-config/env';
  */
 async function main(): Promise<void> {
   const outputPath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../workflows'),
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+  });
   fs.mkdirSync(path.dirname(outputPath), { recursive: true });
   fs.writeFileSync(outputPath, code);
   process.stdout.write(`Workflow bundle written to ${path.relative(projectRoot, outputPath)} (${Math.round(code.length / 1024)} KiB)\n`);

@@ -14,6 +14,7 @@ import type { Ports, ReadModelPort } from '../../activities/ports';
 import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createPorts } from '../../activities/wiring';
 import { loadConfig } from '../../temporal-config/env';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../temporal-config/workflow-interceptors';
 import { hashBody } from '../../api/canonical';
 import { CreatePurchaseOrder, SupplierInput, type Acknowledgement, type AdvanceShipNotice, type CreditMemo, type GoodsReceipt, type Invoice, type InvoiceResolution, type PaymentStatusReport } from '../../workflows/domain/schemas';
 import { Acknowledgement as AcknowledgementSchema, AdvanceShipNotice as AsnSchema, CreditMemo as CreditMemoSchema, GoodsReceipt as ReceiptSchema, Invoice as InvoiceSchema, InvoiceResolution as ResolutionSchema, PaymentStatusReport as PaymentStatusSchema } from '../../workflows/domain/schemas';
@@ -32,7 +33,11 @@ Runtime.install({
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger() });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+    logger: quietLogger(),
+  });
   return bundle;
 }
 

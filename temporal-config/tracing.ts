@@ -1,0 +1,160 @@
+/**
+ * OpenTelemetry tracing (docs/operations.md#tracing, ADR 0070): one trace from the HTTP request
+ * through the Update, the workflow task and the activity to its SQL.
+ *
+ * - HTTP, Express and pg are instrumented by the Node SDK's instrumentations (they patch modules
+ *   as they load, so `startTracing` runs before anything else: api/tracing.ts, workers/tracing.ts).
+ * - Temporal's interceptors carry the context across: the client interceptor puts it in the
+ *   Update's headers, the workflow interceptors (workflows/tracing-interceptors.ts, in every
+ *   workflow bundle: temporal-config/workflow-interceptors.ts) continue it in the workflow task,
+ *   the activity interceptor in the activity.
+ * - Workflow spans are made inside the workflow sandbox and leave it through the `exporter` sink.
+ *
+ * Off unless an OTLP endpoint is configured (TracingSettings in env.ts): then no SDK is started,
+ * no module is patched and no interceptor is installed. The OTel SDK reads the other standard
+ * variables itself (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_RESOURCE_ATTRIBUTES,
+ * OTEL_BSP_*).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ClientInterceptors } from '@temporalio/client';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  OpenTelemetryWorkflowClientInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
+import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
+import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import type { Resource } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { loadConfig } from './env';
+import type { OtlpProtocol, TracingSettings } from './env';
+
+/** Probes and scrapes are not worth a trace each. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+export interface TracingOptions {
+  serviceName: string;
+  protocol?: OtlpProtocol;
+  /** Replaces the OTLP exporter, e.g. an in-memory one in tests. */
+  spanProcessor?: SpanProcessor;
+}
+
+export interface Tracing {
+  /** For `new Client({ interceptors })`: Updates, starts and queries carry the trace context. */
+  clientInterceptors: ClientInterceptors;
+  /** For the worker's `interceptors.activity`: activities continue the workflow's trace. */
+  activityInterceptors: ActivityInterceptorsFactory[];
+  /** For the worker's `sinks`: workflow spans leave the sandbox through `exporter`. */
+  sinks: InjectedSinks<never>;
+  /** Flushes the spans still buffered; call on the way out. */
+  shutdown(): Promise<void>;
+}
+
+function otlpExporter(protocol: OtlpProtocol): SpanExporter {
+  // Each exporter reads its endpoint, headers, timeout and compression from OTEL_EXPORTER_OTLP_*.
+  if (protocol === 'grpc') return new GrpcTraceExporter();
+  if (protocol === 'http/json') return new JsonTraceExporter();
+  return new ProtobufTraceExporter();
+}
+
+/**
+ * Temporal's workflow exporter (interceptors 1.24) rebuilds workflow spans in the shape of
+ * OpenTelemetry JS 1.x (`parentSpanId`, `instrumentationLibrary`); the 2.x SDK this project runs
+ * (Express 5 needs it, ADR 0070) reads `parentSpanContext` and `instrumentationScope`. Without
+ * this translation the workflow spans would reach the collector without their parent.
+ */
+export function workflowSpanProcessor(processor: SpanProcessor, resource: Resource): Pick<SpanProcessor, 'onEnd'> {
+  return {
+    onEnd(span: ReadableSpan) {
+      const { parentSpanId, instrumentationLibrary, ...rest } = span as ReadableSpan & {
+        parentSpanId?: string;
+        instrumentationLibrary?: ReadableSpan['instrumentationScope'];
+      };
+      const own = span.spanContext();
+      processor.onEnd({
+        ...rest,
+        spanContext: () => own,
+        parentSpanContext: parentSpanId ? { traceId: own.traceId, spanId: parentSpanId, traceFlags: own.traceFlags, isRemote: false } : undefined,
+        instrumentationScope: instrumentationLibrary ?? span.instrumentationScope ?? { name: '@temporalio/interceptor-workflow' },
+        resource,
+      });
+    },
+  };
+}
+
+/** Starts the OpenTelemetry SDK for this process. Call before express, pg or http are loaded. */
+export function startTracing(options: TracingOptions): Tracing {
+  const resource = defaultResource()
+    .merge(detectResources({ detectors: [hostDetector, processDetector] }))
+    .merge(resourceFromAttributes({ 'service.name': options.serviceName }))
+    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over the defaults above.
+    .merge(detectResources({ detectors: [envDetector] }));
+  const spanProcessor = options.spanProcessor ?? new BatchSpanProcessor(otlpExporter(options.protocol ?? 'http/protobuf'));
+  const sdk = new NodeSDK({
+    resource,
+    autoDetectResources: false,
+    spanProcessors: [spanProcessor],
+    // Traces only: metrics are prom-client's (api/metrics.ts), logs are winston's.
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+      }),
+      // Routers and handlers, not every middleware (helmet, body parser, ...) of every request.
+      new ExpressInstrumentation({ ignoreLayersType: [ExpressLayerType.MIDDLEWARE] }),
+      // Only SQL that belongs to a traced request or activity: the outbox relay's polling and
+      // pool housekeeping would otherwise start a trace of their own every second. No parameter
+      // values: they are business data.
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+    ],
+  });
+  sdk.start();
+
+  return {
+    clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+    activityInterceptors: [
+      (ctx) => ({
+        inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+        outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+      }),
+    ],
+    sinks: { exporter: makeWorkflowExporter(workflowSpanProcessor(spanProcessor, resource) as never, resource as never) } as InjectedSinks<never>,
+    shutdown: () => sdk.shutdown(),
+  };
+}
+
+/**
+ * The worker's sinks when tracing is off: the workflow interceptor module is in every bundle either
+ * way, and a PO traced by some other client finds its `exporter` sink (the spans are dropped).
+ */
+export const UNTRACED_SINKS = { exporter: { export: { fn: () => undefined, callDuringReplay: false } } } as InjectedSinks<never>;
+
+/** Tracing as configured (TracingSettings in env.ts), or undefined when it is off. */
+export function tracingFromSettings(settings: TracingSettings, defaultServiceName: string): Tracing | undefined {
+  if (!settings.enabled) return undefined;
+  return startTracing({ serviceName: settings.serviceName ?? defaultServiceName, protocol: settings.protocol });
+}
+
+/**
+ * For the processes' first import (api/tracing.ts, workers/tracing.ts). An invalid configuration
+ * starts no tracing here: the process's own loadConfig() reports it, with every other problem.
+ */
+export function tracingFromEnvironment(defaultServiceName: string): Tracing | undefined {
+  let settings: TracingSettings;
+  try {
+    settings = loadConfig().tracing;
+  } catch {
+    return undefined;
+  }
+  return tracingFromSettings(settings, defaultServiceName);
+}
