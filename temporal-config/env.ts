@@ -295,6 +295,11 @@ const environmentSchema = z.object({
 /** Every environment variable loadConfig reads (deployment files are checked against it). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
 
+/** A variable a process reads: loadConfig's own, or a standard OTEL_* one the OpenTelemetry SDK reads itself. */
+export function isReadVariable(name: string): boolean {
+  return CONFIG_VARIABLES.includes(name) || name.startsWith('OTEL_');
+}
+
 /**
  * Rules spanning several variables. Checked on the raw environment, separately from the schema,
  * so they are reported together with per-variable problems instead of only after those are fixed.
