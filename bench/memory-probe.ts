@@ -12,6 +12,7 @@ import { loadConfig } from '../temporal-config/env';
 import { startWorker } from '../workers/main';
 import { createRawActivities } from './raw/activities';
 import { createKnex } from '../activities/erp/database';
+import { quietTemporalRuntime } from './stack';
 
 export interface ProbeReading {
   heapUsedBytes: number;
@@ -22,6 +23,7 @@ export interface ProbeReading {
 const MEASUREMENT_OPTIONS = { debugMode: true, reuseV8Context: true, maxCachedWorkflows: 100_000 } as const;
 
 async function main(): Promise<void> {
+  quietTemporalRuntime();
   const kind = process.argv[2];
   const config = loadConfig();
   let worker: Worker;

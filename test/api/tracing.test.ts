@@ -14,7 +14,6 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Client, Connection } from '@temporalio/client';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import winston from 'winston';
-import { loadConfig } from '../../temporal-config/env';
 import { createLogger, installTemporalRuntime } from '../../temporal-config/logging';
 import { UNTRACED_SINKS } from '../../temporal-config/tracing';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../temporal-config/workflow-interceptors';
@@ -23,7 +22,7 @@ import type { RunningWorker } from '../../workers/main';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
-import { API_KEYS_ENV, problemShape, startApi } from './api-harness';
+import { problemShape, stackConfig, startApi } from './api-harness';
 import type { ApiUnderTest } from './api-harness';
 
 const logLines: Record<string, unknown>[] = [];
@@ -109,15 +108,7 @@ describe('tracing a command from the HTTP request to its SQL', { timeout: 240_00
     const address = await testTemporalAddress();
     const namespace = await createTestNamespace(address, 'p2p-tracing');
     database = await createTestDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      API_KEYS: API_KEYS_ENV,
-      DATABASE_URL: database.url,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: namespace,
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-    });
+    const config = stackConfig(database, address, namespace, { LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
     // The worker's log lines as production writes them (temporal-config/logging.ts), captured.
     const logger = createLogger(config, { service: 'worker' });
     logger.clear().add(

@@ -5,7 +5,7 @@
  * one worker is killed outright (SIGKILL, no drain), the other takes over its POs and they close.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,9 +15,9 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort } from '../../temporal-config/dev-server';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../temporal-config/workflow-interceptors';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { ProcessGroup } from '../helpers/processes';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
 
-const root = path.resolve(__dirname, '../..');
 const KEYS = { procurement: 'proc-key-0123456789', warehouse: 'wh-key-0123456789', finance: 'fin-key-0123456789', acme: 'acme-key-0123456789', limited: 'limited-key-0123456789' };
 type Key = keyof typeof KEYS;
 /** Requests per key per window, counted in PostgreSQL across both APIs. */
@@ -30,25 +30,7 @@ let client: Client;
 let scratch: string;
 const apis: string[] = [];
 const workers: ChildProcess[] = [];
-const children: ChildProcess[] = [];
-const output: string[] = [];
-
-function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (chunk: Buffer) => output.push(`[${name}] ${chunk.toString()}`));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(`[${name}] ${chunk.toString()}`));
-  children.push(child);
-  return child;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`Timed out waiting for ${what}\n${output.slice(-40).join('')}`);
-}
+const processes = new ProcessGroup();
 
 interface Answer {
   status: number;
@@ -117,22 +99,21 @@ before(async () => {
   };
   for (const name of ['worker-a', 'worker-b']) {
     const healthPort = await freePort();
-    workers.push(startProcess(name, 'workers/main.ts', { ...env, WORKER_HEALTH_ADDRESS: `127.0.0.1:${healthPort}` }));
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, `${name} to poll`);
+    workers.push(processes.start(name, 'workers/main.ts', { ...env, WORKER_HEALTH_ADDRESS: `127.0.0.1:${healthPort}` }));
+    await processes.waitFor(async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, `${name} to poll`, 120_000);
   }
   for (const name of ['api-1', 'api-2']) {
     const port = await freePort();
     apis.push(`http://127.0.0.1:${port}`);
-    startProcess(name, 'api/main.ts', { ...env, PORT: String(port) });
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, `${name} to be ready`);
+    processes.start(name, 'api/main.ts', { ...env, PORT: String(port) });
+    await processes.waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, `${name} to be ready`, 120_000);
   }
   const supplier = await call(0, 'PUT', '/v1/suppliers/ACME', 'procurement', { name: 'Acme Industrial', currency: 'USD', paymentTerms: { netDays: 0 } });
   assert.equal(supplier.status, 200, JSON.stringify(supplier.body));
 });
 
 after(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once('exit', resolve)))));
+  await processes.stop();
   await client?.connection.close();
   await database?.drop();
   if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
