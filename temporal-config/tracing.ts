@@ -17,23 +17,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { ClientInterceptors } from '@temporalio/client';
-import {
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-  OpenTelemetryWorkflowClientInterceptor,
-  makeWorkflowExporter,
-} from '@temporalio/interceptors-opentelemetry';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
-import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { ExpressInstrumentation, ExpressLayerType } from '@opentelemetry/instrumentation-express';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import type { Resource } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { loadConfig } from './env';
 import type { OtlpProtocol, TracingSettings } from './env';
@@ -59,11 +44,24 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
+/*
+ * The OpenTelemetry SDK is loaded only when tracing starts: with tracing off a process loads none
+ * of it (the requires below are typed by the `import type`s above).
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+
 function otlpExporter(protocol: OtlpProtocol): SpanExporter {
   // Each exporter reads its endpoint, headers, timeout and compression from OTEL_EXPORTER_OTLP_*.
-  if (protocol === 'grpc') return new GrpcTraceExporter();
-  if (protocol === 'http/json') return new JsonTraceExporter();
-  return new ProtobufTraceExporter();
+  if (protocol === 'grpc') {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc') as typeof import('@opentelemetry/exporter-trace-otlp-grpc');
+    return new OTLPTraceExporter();
+  }
+  if (protocol === 'http/json') {
+    const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+    return new OTLPTraceExporter();
+  }
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto') as typeof import('@opentelemetry/exporter-trace-otlp-proto');
+  return new OTLPTraceExporter();
 }
 
 /**
@@ -93,6 +91,14 @@ export function workflowSpanProcessor(processor: SpanProcessor, resource: Resour
 
 /** Starts the OpenTelemetry SDK for this process. Call before express, pg or http are loaded. */
 export function startTracing(options: TracingOptions): Tracing {
+  const { defaultResource, detectResources, envDetector, hostDetector, processDetector, resourceFromAttributes } =
+    require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { ExpressInstrumentation, ExpressLayerType } = require('@opentelemetry/instrumentation-express') as typeof import('@opentelemetry/instrumentation-express');
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+  const temporal = require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry');
   const resource = defaultResource()
     .merge(detectResources({ detectors: [hostDetector, processDetector] }))
     .merge(resourceFromAttributes({ 'service.name': options.serviceName }))
@@ -121,14 +127,14 @@ export function startTracing(options: TracingOptions): Tracing {
   sdk.start();
 
   return {
-    clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+    clientInterceptors: { workflow: [new temporal.OpenTelemetryWorkflowClientInterceptor()] },
     activityInterceptors: [
       (ctx) => ({
-        inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-        outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        inbound: new temporal.OpenTelemetryActivityInboundInterceptor(ctx),
+        outbound: new temporal.OpenTelemetryActivityOutboundInterceptor(ctx),
       }),
     ],
-    sinks: { exporter: makeWorkflowExporter(workflowSpanProcessor(spanProcessor, resource) as never, resource as never) } as InjectedSinks<never>,
+    sinks: { exporter: temporal.makeWorkflowExporter(workflowSpanProcessor(spanProcessor, resource) as never, resource as never) } as InjectedSinks<never>,
     shutdown: () => sdk.shutdown(),
   };
 }

@@ -71,8 +71,12 @@ before(async () => {
       `${KEYS.other}:supplier:OTHER`,
     ].join(','),
   };
-  processes.start('worker', 'workers/main.ts', env);
+  // The API's readiness says nothing about workers: wait for the worker to poll too, or the first
+  // command may wait out its deadline while the worker is still bundling on a busy machine.
+  const workerHealthPort = await freePort();
+  processes.start('worker', 'workers/main.ts', { ...env, WORKER_HEALTH_ADDRESS: `127.0.0.1:${workerHealthPort}` });
   processes.start('api', 'api/main.ts', env);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${workerHealthPort}/readyz`)).status === 200, 'the worker to poll', 180_000);
   await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, 'the API to be ready');
 });
 
