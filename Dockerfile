@@ -20,5 +20,6 @@ COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 USER node
-EXPOSE 3000
+# 3000: the API; 8080: the worker health endpoint (WORKER_HEALTH_ADDRESS); 9464: worker metrics.
+EXPOSE 3000 8080 9464
 CMD ["node", "dist/api/main.js"]

@@ -31,6 +31,8 @@ export interface Problem {
   code?: string;
   errors?: ProblemFieldError[];
   requestId?: string;
+  /** The OpenTelemetry trace of the request, when tracing is on (docs/operations.md#tracing). */
+  traceId?: string;
 }
 
 /** Problem type URIs: `about:blank` for plain HTTP errors (RFC 9457 §4.2.1), a URN per business code. */
@@ -248,7 +250,7 @@ function fromBodyParser(error: unknown): ApiError | undefined {
   }
 }
 
-export function sendProblem(res: Response, error: ApiError, requestId: string | undefined): void {
+export function sendProblem(res: Response, error: ApiError, requestId: string | undefined, traceId?: string): void {
   const problem: Problem = {
     type: problemType(error.code),
     title: STATUS_CODES[error.status] ?? 'Error',
@@ -257,6 +259,7 @@ export function sendProblem(res: Response, error: ApiError, requestId: string | 
     ...(error.code ? { code: error.code } : {}),
     ...(error.errors ? { errors: error.errors } : {}),
     ...(requestId ? { requestId } : {}),
+    ...(traceId ? { traceId } : {}),
   };
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.status(error.status).type('application/problem+json').json(problem);
@@ -272,9 +275,11 @@ export function problemMiddleware(logger: winston.Logger): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     const apiError = toApiError(error);
     const requestId = req.context?.requestId;
+    const traceId = req.context?.traceId;
     if (apiError.status >= 500) {
       logger.error('request failed', {
         requestId,
+        ...(traceId ? { traceId } : {}),
         method: req.method,
         path: req.path,
         status: apiError.status,
@@ -286,6 +291,6 @@ export function problemMiddleware(logger: winston.Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    sendProblem(res, apiError, requestId);
+    sendProblem(res, apiError, requestId, traceId);
   };
 }

@@ -1,3 +1,5 @@
+// First: tracing patches http, express and pg as they load (docs/operations.md#tracing).
+import { tracing } from './tracing';
 import type { Server } from 'node:http';
 import { Client } from '@temporalio/client';
 import { openDatabase, runMigrations } from '../activities/erp/database';
@@ -17,7 +19,7 @@ export interface RunningApi {
 }
 
 /** In-flight requests get this long to finish on shutdown before connections are cut. */
-const SHUTDOWN_GRACE_MS = 10_000;
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 export async function startApi(config: AppConfig, logger: Logger = createLogger(config, { service: 'api' })): Promise<RunningApi> {
   assertProductionReady(config);
@@ -29,7 +31,11 @@ export async function startApi(config: AppConfig, logger: Logger = createLogger(
       onRetry: (attempt, error) =>
         logger.warn('Temporal not reachable yet, retrying', { attempt, address: config.temporal.address, error: error.message }),
     });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
+    });
     const app = createApp({ config, client, knex: database.knex, logger });
 
     const server = await new Promise<Server>((resolve, reject) => {
@@ -80,7 +86,10 @@ async function main(): Promise<void> {
     signalled = true;
     logger.info('Shutting down API', { signal });
     api.close().then(
-      () => logger.info('API stopped'),
+      async () => {
+        await tracing?.shutdown();
+        logger.info('API stopped');
+      },
       (error: unknown) => {
         logger.error('API shutdown failed', { error });
         process.exitCode = 1;

@@ -7,11 +7,14 @@ import type { Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Request, RequestHandler } from 'express';
 import type winston from 'winston';
+import { currentTraceId } from '../temporal-config/logging';
 import type { Actor } from '../workflows/domain/state';
 import type { ApiMetrics } from './metrics';
 
 export interface RequestContext {
   requestId: string;
+  /** The request's OpenTelemetry trace, when tracing is on: in the request log line and in problems. */
+  traceId?: string;
   startedAt: bigint;
   /** Set by authentication; absent on public endpoints and failed authentication. */
   actor?: Actor;
@@ -65,7 +68,8 @@ export function recordRoute(req: Request): void {
 export function requestContext(logger: winston.Logger, metrics: ApiMetrics): RequestHandler {
   return (req, res, next) => {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-    req.context = { requestId, startedAt: process.hrtime.bigint() };
+    const traceId = currentTraceId();
+    req.context = { requestId, ...(traceId ? { traceId } : {}), startedAt: process.hrtime.bigint() };
     res.setHeader(REQUEST_ID_HEADER, requestId);
     res.once('finish', () => {
       const durationSeconds = Number(process.hrtime.bigint() - req.context.startedAt) / 1e9;
@@ -74,6 +78,7 @@ export function requestContext(logger: winston.Logger, metrics: ApiMetrics): Req
       const { actor, poNumber, idempotentReplay } = req.context;
       logger.log(res.statusCode >= 500 ? 'error' : 'info', 'request', {
         requestId,
+        ...(traceId ? { traceId } : {}),
         method: req.method,
         // The full path without the query string: inside a router `req.path` is relative to its mount.
         path: req.originalUrl.split('?')[0],

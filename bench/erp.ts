@@ -19,7 +19,7 @@ const WARMUP = 3;
 const ITERATIONS = 30;
 const SUPPLIER_ID = 'BENCH';
 
-function businessEvent(
+export function businessEvent(
   state: PoState,
   event: { type: string; at: string; actor: BusinessEventRecord['actor']; documentKey: string },
   extra: Pick<BusinessEventRecord, 'document' | 'journal' | 'inventory'> & { payload?: Record<string, unknown> } = {},
@@ -44,7 +44,7 @@ function businessEvent(
 }
 
 /** The records the workflow would have written for the fixture's history, in order. */
-function setupRecords(history: { event: PoEvent; state: PoState }[]): BusinessEventRecord[] {
+export function setupRecords(history: { event: PoEvent; state: PoState }[]): BusinessEventRecord[] {
   return history.map(({ event, state }, index) => {
     const before = history[index - 1]?.state;
     switch (event.type) {

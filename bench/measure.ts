@@ -10,6 +10,7 @@ export interface Stats {
   meanMs: number;
   p50Ms: number;
   p95Ms: number;
+  p99Ms: number;
 }
 
 /** What a benchmark hands back: its subject, its baseline and the ratio it is held to. */
@@ -19,10 +20,14 @@ export interface BenchResult {
   subject: Stats;
   baselineName: string;
   baseline: Stats;
-  /** subject p50 ÷ baseline p50. */
+  /** subject p50 ÷ baseline p50, unless the benchmark says otherwise (a p99 ratio, a throughput ratio). */
   ratio: number;
   /** The subject may take at most this many baselines. */
   maxRatio: number;
+  /** For figures where more is better (throughput): the ratio must be at least this, and maxRatio is ignored. */
+  minRatio?: number;
+  /** What the figures are, when not milliseconds: 'events', 'KiB', 'MiB'. */
+  unit?: string;
   /** Extra facts worth a line under the table (throughput, sizes). */
   notes?: string[];
 }
@@ -36,6 +41,7 @@ export function stats(timesMs: readonly number[]): Stats {
     meanMs: sorted.reduce((total, t) => total + t, 0) / sorted.length,
     p50Ms: at(0.5),
     p95Ms: at(0.95),
+    p99Ms: at(0.99),
   };
 }
 

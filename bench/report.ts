@@ -15,16 +15,23 @@ function ratio(value: number): string {
 }
 
 export function withinTarget(result: BenchResult): boolean {
-  return Number.isFinite(result.ratio) && result.ratio <= result.maxRatio;
+  if (!Number.isFinite(result.ratio)) return false;
+  return result.minRatio === undefined ? result.ratio <= result.maxRatio : result.ratio >= result.minRatio;
+}
+
+function figure(value: number, unit: string | undefined): string {
+  if (unit === undefined) return ms(value);
+  return `${value < 10 ? value.toFixed(2) : Math.round(value).toLocaleString('en-US')} ${unit}`;
 }
 
 export function renderTable(results: readonly BenchResult[]): string {
-  const header = ['section', 'benchmark', 'ops', 'mean', 'p50', 'p95', 'ratio (p50)', 'target', 'result'];
+  const header = ['section', 'benchmark', 'ops', 'mean', 'p50', 'p95', 'ratio', 'target', 'result'];
   const rows: string[][] = [];
-  const timing = (s: Stats) => [String(s.ops), ms(s.meanMs), ms(s.p50Ms), ms(s.p95Ms)];
+  const timing = (s: Stats, unit: string | undefined) => [String(s.ops), figure(s.meanMs, unit), figure(s.p50Ms, unit), figure(s.p95Ms, unit)];
   for (const r of results) {
-    rows.push([r.section, r.name, ...timing(r.subject), ratio(r.ratio), `≤ ${r.maxRatio}×`, withinTarget(r) ? 'PASS' : 'FAIL']);
-    rows.push(['', `  baseline: ${r.baselineName}`, ...timing(r.baseline), '1×', '', '']);
+    const target = r.minRatio === undefined ? `≤ ${r.maxRatio}×` : `≥ ${r.minRatio}×`;
+    rows.push([r.section, r.name, ...timing(r.subject, r.unit), ratio(r.ratio), target, withinTarget(r) ? 'PASS' : 'FAIL']);
+    rows.push(['', `  baseline: ${r.baselineName}`, ...timing(r.baseline, r.unit), '1×', '', '']);
   }
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   const numeric = new Set([2, 3, 4, 5, 6]);

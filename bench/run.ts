@@ -16,7 +16,7 @@ import { ensureDatabaseServer, ensureTemporalServer, redact, type BenchServices,
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
-const SECTIONS = ['domain', 'erp', 'e2e', 'events'] as const;
+const SECTIONS = ['domain', 'erp', 'e2e', 'events', 'lifecycle', 'memory', 'reads'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function selectedSections(args: string[]): Section[] {
@@ -69,19 +69,26 @@ async function main(): Promise<number> {
 
   try {
     await run('domain', domainBenchmarks);
-    if (sections.includes('erp') || sections.includes('e2e') || sections.includes('events')) {
+    if (sections.some((section) => section !== 'domain')) {
       database = await ensureDatabaseServer(say);
       say(`PostgreSQL: ${database.databaseSource} at ${redact(database.databaseAdminUrl)}`);
     }
     await run('erp', async () => [...(await erpBenchmarks()), ...(await reportBenchmarks())]);
     await run('events', () => eventBenchmarks(say));
     await run('e2e', async () => {
-      temporal = await ensureTemporalServer(say);
+      temporal ??= await ensureTemporalServer(say);
       say(`Temporal: ${temporal.shared ? 'shared server (TEST_TEMPORAL_ADDRESS)' : 'private dev server'} at ${temporal.address}`);
       // Loaded only when needed: it installs the Temporal worker runtime as it loads.
       const { endToEndBenchmarks } = await import('./end-to-end');
       return endToEndBenchmarks(temporal, say);
     });
+    const withTemporal = async () => {
+      temporal ??= await ensureTemporalServer(say);
+      return temporal;
+    };
+    await run('lifecycle', async () => (await import('./lifecycle')).lifecycleBenchmarks(await withTemporal(), say));
+    await run('memory', async () => (await import('./memory')).memoryBenchmarks(await withTemporal(), say));
+    await run('reads', async () => (await import('./reads')).readSideBenchmarks(say));
   } catch (error) {
     failures.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
   } finally {

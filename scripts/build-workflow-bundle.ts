@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { projectRoot } from '../temporal-config/env';
-import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../temporal-config/workflow-bundle';
+import { workflowBundleOptions } from '../temporal-config/workflow-bundle';
 
 /**
  * `npm run build` (after tsc): prebundles the workflow code so production workers start without
@@ -10,7 +10,7 @@ import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../temporal-config/work
  */
 async function main(): Promise<void> {
   const outputPath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: [...SHARED_WORKFLOW_MODULES] });
+  const { code } = await bundleWorkflowCode(workflowBundleOptions());
   fs.mkdirSync(path.dirname(outputPath), { recursive: true });
   fs.writeFileSync(outputPath, code);
   process.stdout.write(`Workflow bundle written to ${path.relative(projectRoot, outputPath)} (${Math.round(code.length / 1024)} KiB)\n`);

@@ -60,7 +60,28 @@ export interface AppConfig {
   /** Event delivery (docs/events.md): the retry schedule in milliseconds, and the NATS JetStream sink when NATS_URL is set. */
   events: { retrySchedule: number[]; natsUrl?: string };
   /** WORKER_METRICS_ADDRESS: where the worker serves the SDK's Prometheus metrics (off when unset). */
-  worker: { metricsAddress?: string };
+  worker: { metricsAddress?: string; healthAddress?: string; sizing: WorkerSizingSettings };
+  /** OpenTelemetry tracing (temporal-config/tracing.ts); the OTel SDK reads the other OTEL_* variables itself. */
+  tracing: TracingSettings;
+}
+
+/** Explicit worker cache and slot settings; unset ones are derived from memory (temporal-config/worker-sizing.ts). */
+export interface WorkerSizingSettings {
+  memoryLimitBytes?: number;
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentLocalActivityExecutions?: number;
+}
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json' | 'grpc';
+
+export interface TracingSettings {
+  /** On only when an OTLP endpoint is configured and OTEL_SDK_DISABLED is not true. */
+  enabled: boolean;
+  protocol: OtlpProtocol;
+  /** OTEL_SERVICE_NAME; each process defaults to its own name (p2p-api, p2p-worker). */
+  serviceName?: string;
 }
 
 /**
@@ -88,20 +109,24 @@ const optionalString = z
   .optional()
   .transform((value) => (value === undefined || value === '' ? undefined : value));
 
+function parseInteger(value: string, min: number, max: number, ctx: z.RefinementCtx): number {
+  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    ctx.addIssue({ code: 'custom', message: `expected an integer between ${min} and ${max}, got "${value}"` });
+    return z.NEVER;
+  }
+  return parsed;
+}
+
 function integerSetting(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return optionalString.transform((value, ctx) => {
-    if (value === undefined) return fallback;
-    const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      ctx.addIssue({ code: 'custom', message: `expected an integer between ${min} and ${max}, got "${value}"` });
-      return z.NEVER;
-    }
-    return parsed;
-  });
+  return optionalString.transform((value, ctx) => (value === undefined ? fallback : parseInteger(value, min, max, ctx)));
 }
 
 const port = (fallback: number) => integerSetting(fallback, 1, 65535);
 const positiveInt = (fallback: number) => integerSetting(fallback, 1);
+/** A positive integer whose absence means "derive it" rather than a fixed default. */
+const optionalPositiveInt = () =>
+  optionalString.transform((value, ctx) => (value === undefined ? undefined : parseInteger(value, 1, Number.MAX_SAFE_INTEGER, ctx)));
 
 /** The spellings a boolean variable accepts, in any case. */
 const flag = z.stringbool({
@@ -314,10 +339,29 @@ const environmentSchema = z.object({
     WORKER_METRICS_ADDRESS: optionalString.pipe(
       z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464').optional(),
     ),
+    WORKER_HEALTH_ADDRESS: optionalString.pipe(
+      z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:8080').optional(),
+    ),
+    WORKER_MEMORY_LIMIT_MB: optionalPositiveInt(),
+    WORKER_MAX_CACHED_WORKFLOWS: optionalPositiveInt(),
+    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: optionalPositiveInt(),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: optionalPositiveInt(),
+    WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: optionalPositiveInt(),
+    OTEL_SDK_DISABLED: booleanFlag(false),
+    OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(httpUrl.optional()),
+    OTEL_EXPORTER_OTLP_PROTOCOL: optionalString.pipe(z.enum(['http/protobuf', 'http/json', 'grpc']).optional()),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: optionalString.pipe(z.enum(['http/protobuf', 'http/json', 'grpc']).optional()),
+    OTEL_SERVICE_NAME: optionalString,
   });
 
 /** Every environment variable loadConfig reads (deployment files are checked against it). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
+/** A variable a process reads: loadConfig's own, or a standard OTEL_* one the OpenTelemetry SDK reads itself. */
+export function isReadVariable(name: string): boolean {
+  return CONFIG_VARIABLES.includes(name) || name.startsWith('OTEL_');
+}
 
 /**
  * Rules spanning several variables. Checked on the raw environment, separately from the schema,
@@ -410,7 +454,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       signingSecret: e.EVENT_SIGNING_SECRET,
     }),
     events: stripUndefined({ retrySchedule: e.EVENT_RETRY_SCHEDULE, natsUrl: e.NATS_URL }),
-    worker: stripUndefined({ metricsAddress: e.WORKER_METRICS_ADDRESS }),
+    worker: stripUndefined({
+      metricsAddress: e.WORKER_METRICS_ADDRESS,
+      healthAddress: e.WORKER_HEALTH_ADDRESS,
+      sizing: stripUndefined({
+        memoryLimitBytes: e.WORKER_MEMORY_LIMIT_MB === undefined ? undefined : e.WORKER_MEMORY_LIMIT_MB * 1024 * 1024,
+        maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+        maxConcurrentWorkflowTaskExecutions: e.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+        maxConcurrentActivityTaskExecutions: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+        maxConcurrentLocalActivityExecutions: e.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+      }),
+    }),
+    tracing: stripUndefined({
+      enabled: !e.OTEL_SDK_DISABLED && Boolean(e.OTEL_EXPORTER_OTLP_ENDPOINT ?? e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
+      protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+      serviceName: e.OTEL_SERVICE_NAME,
+    }),
   };
 }
 

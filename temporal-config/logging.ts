@@ -1,9 +1,28 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import winston from 'winston';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LogEntry, LogLevel } from '@temporalio/worker';
 import type { AppConfig } from './env';
 
 export type Logger = winston.Logger;
+
+/** The trace this code runs in, when tracing is on (temporal-config/tracing.ts) and a span is active. */
+export function currentTraceId(): string | undefined {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && isSpanContextValid(context) ? context.traceId : undefined;
+}
+
+/**
+ * Every line logged inside a traced request or activity carries its `traceId`. Workflow lines are
+ * written later, outside the span, and bring theirs along (installTemporalRuntime).
+ */
+const traceContext = winston.format((info) => {
+  if (info.traceId === undefined) {
+    const traceId = currentTraceId();
+    if (traceId) info.traceId = traceId;
+  }
+  return info;
+});
 
 /**
  * One JSON object per line in production and under tests (machine-readable), a compact
@@ -20,6 +39,7 @@ export function createLogger(
     format: human
       ? winston.format.combine(
           winston.format.errors({ stack: true }),
+          traceContext(),
           winston.format.timestamp({ format: 'HH:mm:ss.SSS' }),
           winston.format.colorize(),
           winston.format.printf(({ timestamp, level, message, ...meta }) => {
@@ -27,7 +47,7 @@ export function createLogger(
             return `${String(timestamp)} ${level} ${String(message)}${details}`;
           }),
         )
-      : winston.format.combine(winston.format.errors({ stack: true }), winston.format.timestamp(), winston.format.json()),
+      : winston.format.combine(winston.format.errors({ stack: true }), traceContext(), winston.format.timestamp(), winston.format.json()),
     transports: [new winston.transports.Console()],
   });
 }
@@ -63,7 +83,8 @@ export interface TemporalRuntimeOptions {
 export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeOptions = {}): Runtime {
   const level = WINSTON_TO_TEMPORAL[logger.level] ?? 'INFO';
   const temporalLogger = new DefaultLogger(level, (entry: LogEntry) => {
-    const { sdkComponent, ...meta } = entry.meta ?? {};
+    // Temporal's tracing interceptors add trace_id/span_id/trace_flags; one spelling in our logs.
+    const { sdkComponent, trace_id: traceId, span_id: spanId, trace_flags: _flags, ...meta } = entry.meta ?? {};
     // The SDK logs webpack's full build statistics at INFO on every worker start; only the
     // "Workflow bundle created" line that follows is worth an operator's attention.
     const isBundlerStats = entry.level === 'INFO' && entry.message.includes('compiled successfully');
@@ -71,6 +92,7 @@ export function installTemporalRuntime(logger: Logger, options: TemporalRuntimeO
       level: isBundlerStats ? 'debug' : TEMPORAL_TO_WINSTON[entry.level],
       message: entry.message,
       ...(sdkComponent === undefined ? {} : { sdkComponent }),
+      ...(traceId === undefined ? {} : { traceId, spanId }),
       ...meta,
     });
   });

@@ -45,3 +45,14 @@ export const SHARED_WORKFLOW_MODULES: readonly string[] = [
 ];
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/**
+ * The workflow interceptor modules every bundle includes: the worker's own (`interceptors.
+ * workflowModules`), the prebuilt one and the tests', so all of them run, and replay, the same code.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve('../workflows/tracing-interceptors')];
+
+/** What `bundleWorkflowCode` is given, everywhere a bundle is built (build script, tests). */
+export function workflowBundleOptions(): { workflowsPath: string; preloadModules: string[]; workflowInterceptorModules: string[] } {
+  return { workflowsPath: WORKFLOWS_PATH, preloadModules: [...SHARED_WORKFLOW_MODULES], workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES] };
+}

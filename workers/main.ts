@@ -1,3 +1,5 @@
+// First: tracing patches http and pg as they load (docs/operations.md#tracing).
+import { tracing as configuredTracing } from './tracing';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
@@ -13,8 +15,13 @@ import { connectWorker } from '../temporal-config/connection';
 import { loadConfig, projectRoot } from '../temporal-config/env';
 import type { AppConfig } from '../temporal-config/env';
 import { createLogger, installTemporalRuntime } from '../temporal-config/logging';
-import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../temporal-config/workflow-bundle';
+import { SHARED_WORKFLOW_MODULES, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../temporal-config/workflow-bundle';
 import type { Logger } from '../temporal-config/logging';
+import { UNTRACED_SINKS } from '../temporal-config/tracing';
+import type { Tracing } from '../temporal-config/tracing';
+import { memoryLimit, workerSizing } from '../temporal-config/worker-sizing';
+import { startHealthServer } from './health';
+import type { HealthServer } from './health';
 
 /** Everything a test may hand in instead of having the worker open its own. */
 export interface WorkerDependencies {
@@ -23,10 +30,17 @@ export interface WorkerDependencies {
   logger?: Logger;
   /** Extra Worker.create options, e.g. a test-specific taskQueue. */
   workerOptions?: Partial<WorkerOptions>;
+  /** Tracing to use instead of the process's own (workers/tracing.ts), e.g. an in-memory exporter. */
+  tracing?: Tracing;
 }
+
+/** The drain grace on shutdown; deployments give the process longer (docs/operations.md#graceful-shutdown). */
+export const WORKER_SHUTDOWN_GRACE = '30s';
 
 export interface RunningWorker {
   worker: Worker;
+  /** The port of the health endpoint, when WORKER_HEALTH_ADDRESS is set. */
+  healthPort?: number;
   /** Settles when the worker has stopped (after shutdown, or on a fatal error). */
   finished: Promise<void>;
   /** Stops polling, lets running tasks finish, then releases what startWorker opened itself. */
@@ -54,6 +68,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
   const logger = deps.logger ?? createLogger(config, { service: 'worker' });
   let database: OpenDatabase | undefined;
   let ownConnection: NativeConnection | undefined;
+  let health: HealthServer | undefined;
   try {
     let knex = deps.knex;
     if (!knex) {
@@ -72,22 +87,37 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
           logger.warn('Temporal not reachable yet, retrying', { attempt, address: config.temporal.address, error: error.message }),
       }));
 
+    const sizing = workerSizing({ ...memoryLimit(config.worker.sizing), databasePoolMax: config.database.poolMax }, config.worker.sizing);
+    const { memoryLimitBytes, memorySource, ...slots } = sizing;
+    const tracing = deps.tracing ?? configuredTracing;
+    const workflowCode = workflowCodeOptions(config);
     const worker = await Worker.create({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      ...workflowCodeOptions(config),
+      ...workflowCode,
       activities,
-      interceptors: { activity: [incidentInterceptor(new KnexIncidentRecorder(knex), (error) => logger.warn('Could not record an integration incident', { error: String(error) }))] },
+      interceptors: {
+        // A prebuilt bundle has them built in (scripts/build-workflow-bundle.ts).
+        ...(workflowCode.workflowsPath ? { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] } : {}),
+        activity: [
+          incidentInterceptor(new KnexIncidentRecorder(knex), (error) => logger.warn('Could not record an integration incident', { error: String(error) })),
+          ...(tracing?.activityInterceptors ?? []),
+        ],
+      },
+      sinks: tracing?.sinks ?? UNTRACED_SINKS,
       // Long enough for an in-flight ERP posting or webhook to finish on a deploy.
-      shutdownGraceTime: '30s',
+      shutdownGraceTime: WORKER_SHUTDOWN_GRACE,
+      ...slots,
       ...deps.workerOptions,
     });
 
     const finished = worker.run();
+    if (config.worker.healthAddress) health = await startHealthServer(config.worker.healthAddress, () => worker.getState());
     ports.outbox.start(config.outbox.relayIntervalMs);
     const releaseOwnResources = async () => {
       await finished.catch(() => undefined);
+      await health?.close();
       await ports.outbox.stop();
       await ownConnection?.close();
       await database?.close();
@@ -104,9 +134,14 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
       taskQueue: config.temporal.taskQueue,
       namespace: config.temporal.namespace,
       address: config.temporal.address,
+      memoryLimitMiB: Math.round(memoryLimitBytes / 1024 / 1024),
+      memorySource,
+      ...slots,
+      ...(health ? { healthPort: health.port } : {}),
     });
-    return { worker, finished, shutdown };
+    return { worker, finished, shutdown, ...(health ? { healthPort: health.port } : {}) };
   } catch (error) {
+    await health?.close().catch(() => undefined);
     await ownConnection?.close().catch(() => undefined);
     await database?.close().catch(() => undefined);
     throw error;
@@ -140,6 +175,7 @@ async function main(): Promise<void> {
     return;
   }
   await running.shutdown();
+  await configuredTracing?.shutdown();
   logger.info('Worker stopped');
 }
 

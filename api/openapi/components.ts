@@ -15,6 +15,11 @@ export const ProblemSchema = z
     code: z.string().optional().meta({ description: 'Stable machine-readable code.', example: 'ASN_EXCEEDS_OPEN_QUANTITY' }),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     requestId: z.string().optional(),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional()
+      .meta({ description: 'The OpenTelemetry trace id of the request, when tracing is on.', example: '4bf92f3577b34da6a3ce929d0e0e4736' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details.' });
 

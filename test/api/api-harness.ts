@@ -145,6 +145,19 @@ export async function startApi(options: StartOptions = {}): Promise<ApiUnderTest
   };
 }
 
+/** The configuration of a worker or API on the test's database and Temporal namespace, with the test keys. */
+export function stackConfig(database: TestDatabase, address: string, namespace: string, env: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    API_KEYS: API_KEYS_ENV,
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_NAMESPACE: namespace,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+}
+
 export const ALL_KEYS: KeyName[] = ['procurement', 'warehouse', 'finance', 'operator', 'acme', 'globex'];
 
 /** Asserts the RFC 9457 shape every error must have, and that nothing internal leaks. */

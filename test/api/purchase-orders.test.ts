@@ -15,14 +15,13 @@ import { PurchaseOrderGateway } from '../../api/routes/purchase-orders';
 import { PO_NUMBER, SUPPLIER_ID } from '../../workflows/purchase-order/definitions';
 import { CreatePurchaseOrder } from '../../workflows/domain/schemas';
 import { WORKFLOW_TYPE, cancel, workflowId } from '../../workflows/purchase-order/definitions';
-import { loadConfig } from '../../temporal-config/env';
 import { startWorker } from '../../workers/main';
 import type { RunningWorker } from '../../workers/main';
 import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
-import { ALL_KEYS, API_KEYS_ENV, conformance, problemShape, startApi } from './api-harness';
+import { ALL_KEYS, conformance, problemShape, stackConfig, startApi } from './api-harness';
 import type { ApiResponse, ApiUnderTest, KeyName } from './api-harness';
 
 const po = (poNumber: string, supplierId = 'ACME', quantity = '10', unitPrice = '12.50') => ({
@@ -74,14 +73,7 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
     const address = await testTemporalAddress();
     const namespace = await createTestNamespace(address, 'p2p-api');
     database = await createTestDatabase();
-    const config = loadConfig({
-      NODE_ENV: 'test',
-      API_KEYS: API_KEYS_ENV,
-      DATABASE_URL: database.url,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_NAMESPACE: namespace,
-      LOG_LEVEL: 'warn',
-    });
+    const config = stackConfig(database, address, namespace);
     const logger = winston.createLogger({ silent: true });
     worker = await startWorker(config, { connection: await NativeConnection.connect({ address }), knex: database.knex, logger });
     client = new Client({ connection: await Connection.connect({ address }), namespace });

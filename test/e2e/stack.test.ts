@@ -4,14 +4,13 @@
  * from creation to closed, and the mistakes an integrator makes get clear 4xx answers.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../temporal-config/dev-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { ProcessGroup } from '../helpers/processes';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
 
-const root = path.resolve(__dirname, '../..');
 const KEYS = {
   procurement: 'proc-key-0123456789',
   warehouse: 'wh-key-0123456789',
@@ -25,25 +24,8 @@ let database: TestDatabase;
 let temporalAddress: string;
 let namespace: string;
 let baseUrl: string;
-const children: ChildProcess[] = [];
-const output: string[] = [];
-
-function startProcess(name: string, entry: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (chunk: Buffer) => output.push(`[${name}] ${chunk.toString()}`));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(`[${name}] ${chunk.toString()}`));
-  children.push(child);
-  return child;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`Timed out waiting for ${what}\n${output.slice(-40).join('')}`);
-}
+const processes = new ProcessGroup();
+const waitFor = processes.waitFor.bind(processes);
 
 async function call(method: string, url: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${baseUrl}${url}`, {
@@ -89,14 +71,17 @@ before(async () => {
       `${KEYS.other}:supplier:OTHER`,
     ].join(','),
   };
-  startProcess('worker', 'workers/main.ts', env);
-  startProcess('api', 'api/main.ts', env);
+  // The API's readiness says nothing about workers: wait for the worker to poll too, or the first
+  // command may wait out its deadline while the worker is still bundling on a busy machine.
+  const workerHealthPort = await freePort();
+  processes.start('worker', 'workers/main.ts', { ...env, WORKER_HEALTH_ADDRESS: `127.0.0.1:${workerHealthPort}` });
+  processes.start('api', 'api/main.ts', env);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${workerHealthPort}/readyz`)).status === 200, 'the worker to poll', 180_000);
   await waitFor(async () => (await fetch(`${baseUrl}/readyz`)).status === 200, 'the API to be ready');
 });
 
 after(async () => {
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+  await processes.stop();
   await database?.drop();
 });
 

@@ -17,7 +17,7 @@ import type { Ports, ReadModelPort } from '../../activities/ports';
 import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { createPorts } from '../../activities/wiring';
 import { loadConfig } from '../../temporal-config/env';
-import { SHARED_WORKFLOW_MODULES, WORKFLOWS_PATH } from '../../temporal-config/workflow-bundle';
+import { workflowBundleOptions } from '../../temporal-config/workflow-bundle';
 import { hashBody } from '../../api/canonical';
 import { CreatePurchaseOrder, SupplierInput, type Acknowledgement, type AdvanceShipNotice, type CreditMemo, type GoodsReceipt, type Invoice, type InvoiceResolution, type PaymentStatusReport } from '../../workflows/domain/schemas';
 import { Acknowledgement as AcknowledgementSchema, AdvanceShipNotice as AsnSchema, CreditMemo as CreditMemoSchema, GoodsReceipt as ReceiptSchema, Invoice as InvoiceSchema, InvoiceResolution as ResolutionSchema, PaymentStatusReport as PaymentStatusSchema } from '../../workflows/domain/schemas';
@@ -37,7 +37,7 @@ Runtime.install({
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: [...SHARED_WORKFLOW_MODULES], logger: quietLogger() });
+  bundle ??= bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger() });
   return bundle;
 }
 

@@ -165,6 +165,59 @@ describe('configuration from the environment', () => {
   });
 });
 
+describe('tracing and worker sizing settings', () => {
+  it('leaves tracing off by default, and when OTEL_SDK_DISABLED=true even with an endpoint', () => {
+    assert.deepEqual(loadConfig({}).tracing, { enabled: false, protocol: 'http/protobuf' });
+    assert.equal(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing.enabled, false);
+  });
+
+  it('turns tracing on with an OTLP endpoint, for all signals or traces only, with the protocol and service name given', () => {
+    assert.deepEqual(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).tracing, { enabled: true, protocol: 'http/protobuf' });
+    assert.deepEqual(
+      loadConfig({
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4317',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc',
+        OTEL_SERVICE_NAME: 'p2p-api-eu',
+      }).tracing,
+      { enabled: true, protocol: 'grpc', serviceName: 'p2p-api-eu' },
+    );
+  });
+
+  it('refuses an endpoint that is not a URL and a protocol the exporters do not speak', () => {
+    assert.throws(
+      () => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318', OTEL_EXPORTER_OTLP_PROTOCOL: 'thrift' }),
+      (error: ConfigError) =>
+        error.problems.some((problem) => problem.startsWith('OTEL_EXPORTER_OTLP_ENDPOINT')) &&
+        error.problems.some((problem) => problem.startsWith('OTEL_EXPORTER_OTLP_PROTOCOL')),
+    );
+  });
+
+  it('reads explicit worker sizing and the health address, and derives whatever is unset', () => {
+    assert.deepEqual(loadConfig({}).worker, { sizing: {} });
+    const worker = loadConfig({
+      WORKER_HEALTH_ADDRESS: '0.0.0.0:8080',
+      WORKER_MEMORY_LIMIT_MB: '2048',
+      WORKER_MAX_CACHED_WORKFLOWS: '3000',
+      WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20',
+      WORKER_MAX_CONCURRENT_ACTIVITIES: '30',
+      WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: '25',
+    }).worker;
+    assert.deepEqual(worker, {
+      healthAddress: '0.0.0.0:8080',
+      sizing: {
+        memoryLimitBytes: 2048 * 1024 * 1024,
+        maxCachedWorkflows: 3000,
+        maxConcurrentWorkflowTaskExecutions: 20,
+        maxConcurrentActivityTaskExecutions: 30,
+        maxConcurrentLocalActivityExecutions: 25,
+      },
+    });
+    assert.throws(() => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }), /WORKER_MAX_CACHED_WORKFLOWS: expected an integer between 1/);
+    assert.throws(() => loadConfig({ WORKER_HEALTH_ADDRESS: '8080' }), /WORKER_HEALTH_ADDRESS: expected host:port/);
+  });
+});
+
 describe('API_KEYS', () => {
   it('binds each key to a role, and supplier keys to one supplier', () => {
     assert.deepEqual(parseApiKeys('wms-1:warehouse,ops:operator,globex:supplier:GLOBEX'), [

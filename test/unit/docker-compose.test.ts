@@ -6,8 +6,10 @@ import Ajv2019 from 'ajv/dist/2019';
 import type { ErrorObject } from 'ajv';
 import { parse } from 'yaml';
 import { DEV_SERVER_DYNAMIC_CONFIG } from '../../temporal-config/dev-server';
-import { CONFIG_VARIABLES, projectRoot } from '../../temporal-config/env';
+import { isReadVariable, projectRoot } from '../../temporal-config/env';
 import { SEARCH_ATTRIBUTE_FLAGS } from '../../temporal-config/search-attributes';
+import { SHUTDOWN_GRACE_MS } from '../../api/main';
+import { WORKER_SHUTDOWN_GRACE } from '../../workers/main';
 
 /**
  * compose-spec.schema.json is the Compose Specification's JSON schema (Apache-2.0,
@@ -56,6 +58,9 @@ interface ComposeService {
   environment?: Record<string, string>;
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  stop_grace_period?: string;
+  mem_limit?: string;
 }
 
 function loadCompose(text: string): { services: Record<string, ComposeService> } {
@@ -89,12 +94,13 @@ describe('docker-compose.yml', () => {
     assert.notDeepEqual(validateCompose(badDuration), []);
 
     const brokenIndentation = composeText.replace('\n  temporal:\n', '\n temporal:\n');
+    assert.notEqual(brokenIndentation, composeText);
     assert.throws(() => loadCompose(brokenIndentation));
   });
 
-  it('persists Temporal on the PostgreSQL service, with our dynamic config mounted', () => {
+  it('runs temporalio/server on the PostgreSQL service, with our dynamic config mounted, after the admin-tools schema job', () => {
     const temporal = service('temporal');
-    assert.match(temporal.image ?? '', /^temporalio\/(auto-setup|server):/);
+    assert.match(temporal.image ?? '', /^temporalio\/server:\d+\.\d+\.\d+$/, 'a pinned temporalio/server, not the retired auto-setup');
     const env = temporal.environment ?? {};
     assert.equal(env.DB, 'postgres12');
     assert.equal(env.DB_PORT, '5432');
@@ -105,7 +111,36 @@ describe('docker-compose.yml', () => {
       temporal.volumes?.some((volume) => volume.startsWith('./temporal-config/dynamicconfig:/etc/temporal/config/dynamicconfig')),
       'temporal-config/dynamicconfig is mounted where DYNAMIC_CONFIG_FILE_PATH points',
     );
+    assert.equal(temporal.depends_on?.['temporal-schema']?.condition, 'service_completed_successfully');
+    assert.ok(temporal.healthcheck, 'the one-shot jobs and the UI wait for a healthy frontend');
     assert.equal(service('postgresql').image, 'postgres:16');
+  });
+
+  it('sets up both Temporal databases with the schema tool of the same release as the server', () => {
+    const schema = service('temporal-schema');
+    const release = (image: string | undefined) => /:(\d+\.\d+\.\d+)/.exec(image ?? '')?.[1];
+    assert.match(schema.image ?? '', /^temporalio\/admin-tools:/);
+    assert.equal(release(schema.image), release(service('temporal').image));
+    const script = ([] as string[]).concat(schema.command ?? []).join('\n');
+    for (const step of ['create', 'setup-schema -v 0.0', 'update-schema -d "/etc/temporal/schema/postgresql/v12/$$schema/versioned"']) {
+      assert.ok(script.includes(step), `the schema job runs temporal-sql-tool ${step}`);
+    }
+    assert.match(script, /for database in temporal temporal_visibility/);
+    assert.equal(schema.depends_on?.postgresql?.condition, 'service_healthy');
+  });
+
+  it('creates the namespace before the search attributes, and both before the worker and API start', () => {
+    const namespace = service('temporal-namespace');
+    assert.match(namespace.image ?? '', /^temporalio\/admin-tools:/);
+    assert.match(([] as string[]).concat(namespace.command ?? []).join('\n'), /temporal operator namespace create --namespace default/);
+    assert.equal(service('temporal-search-attributes').depends_on?.['temporal-namespace']?.condition, 'service_completed_successfully');
+  });
+
+  it('pins every image to a release, never latest', () => {
+    for (const [name, definition] of Object.entries(compose.services)) {
+      if (definition.build) continue;
+      assert.match(definition.image ?? '', /^[a-z0-9./-]+:\d+(\.\d+)*(-[a-z0-9.-]+)?$/, `${name} pins its image`);
+    }
   });
 
   it('enables on the server in Docker the same dynamic config as on the dev server', () => {
@@ -146,8 +181,20 @@ describe('docker-compose.yml', () => {
       assert.match(environment.DATABASE_URL ?? '', /^postgres:\/\/.+@postgresql:5432\/p2p$/);
       assert.ok('API_KEYS' in environment, `${role} receives API_KEYS`);
       for (const variable of Object.keys(environment)) {
-        assert.ok(CONFIG_VARIABLES.includes(variable), `${role} sets ${variable}, which loadConfig does not read`);
+        assert.ok(isReadVariable(variable), `${role} sets ${variable}, which loadConfig does not read`);
       }
     }
+  });
+
+  it('probes the worker on its health endpoint and gives each process more than its drain grace to stop', () => {
+    const worker = service('worker');
+    const address = worker.environment?.WORKER_HEALTH_ADDRESS ?? '';
+    const port = address.split(':')[1];
+    assert.ok(port, 'the worker serves its health endpoint');
+    assert.ok(worker.healthcheck?.test.join(' ').includes(`127.0.0.1:${port}/readyz`));
+    const seconds = (value: string | undefined) => Number(/^(\d+)s$/.exec(value ?? '')?.[1]);
+    assert.ok(seconds(worker.stop_grace_period) > Number.parseInt(WORKER_SHUTDOWN_GRACE, 10), 'worker: longer than its 30 s drain');
+    assert.ok(seconds(service('api').stop_grace_period) > SHUTDOWN_GRACE_MS / 1000, 'api: longer than its 10 s grace');
+    assert.match(worker.mem_limit ?? '', /^\d+g$/, 'the worker has a memory limit to size its cache from');
   });
 });

@@ -1,0 +1,170 @@
+/**
+ * The stack the lifecycle and memory benchmarks drive: one Temporal namespace, one migrated ERP
+ * database (with the raw baseline's table), a Temporal client, the API (createApp, in-process,
+ * over real HTTP) and the drivers for a PO over HTTP and for the raw baseline workflow.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { temporal as proto } from '@temporalio/proto';
+import winston from 'winston';
+import { createApp } from '../api/app';
+import { loadConfig, type AppConfig } from '../temporal-config/env';
+import { createTestDatabase, type TestDatabase } from '../test/helpers/database';
+import { createTestNamespace } from '../test/helpers/temporal';
+import { createRawTable } from './raw/activities';
+import { rawLifecycleWorkflow, step } from './raw/workflows';
+import type { TemporalServer } from './services';
+import { timeOnce } from './measure';
+
+export const RAW_TASK_QUEUE = 'bench-raw';
+export const SUPPLIER_ID = 'BENCH';
+const KEYS = { procurement: 'bench-proc-key-01234', supplier: 'bench-supp-key-01234', warehouse: 'bench-wh-key-012345', finance: 'bench-fin-key-012345' };
+
+/**
+ * Worker and activity logs only when something is wrong: a log line per activity written to the
+ * terminal would be measured too, on the project's side only. (test/helpers/harness.ts installs
+ * the same when the e2e section ran first; the Runtime is installed once per process.)
+ */
+export function quietTemporalRuntime(): void {
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    });
+  } catch {
+    // Already installed by an earlier section.
+  }
+}
+
+/** Sizes come from the environment so a run can be made longer or shorter (bench/README.md). */
+export function sizeFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+export interface BenchStack {
+  config: AppConfig;
+  database: TestDatabase;
+  namespace: string;
+  client: Client;
+  apiUrl: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(temporal: TemporalServer): Promise<BenchStack> {
+  quietTemporalRuntime();
+  // On a shared server a namespace of our own keeps our workflows away from any test's.
+  const namespace = temporal.shared ? await createTestNamespace(temporal.address, 'p2p-bench') : 'default';
+  const database = await createTestDatabase();
+  await createRawTable(database.knex);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: namespace,
+    API_KEYS: `${KEYS.procurement}:procurement,${KEYS.supplier}:supplier:${SUPPLIER_ID},${KEYS.warehouse}:warehouse,${KEYS.finance}:finance`,
+    // The benchmark is one caller sending many requests: no rate limit in its way.
+    API_RATE_LIMIT_MAX: '1000000',
+    LOG_LEVEL: 'error',
+  });
+  const client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace });
+  const app = createApp({ config, client, knex: database.knex, logger: winston.createLogger({ silent: true }) });
+  const server = await new Promise<Server>((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const supplier = await fetch(`${apiUrl}/v1/suppliers/${SUPPLIER_ID}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${KEYS.procurement}`, 'content-type': 'application/json' },
+    // Net 0: the invoice is paid as soon as it matches, so a PO closes within its six commands.
+    body: JSON.stringify({ name: 'Bench Fasteners Ltd', currency: 'USD', paymentTerms: { netDays: 0 } }),
+  });
+  if (!supplier.ok) throw new Error(`Registering the bench supplier failed: ${supplier.status} ${await supplier.text()}`);
+  return {
+    config,
+    database,
+    namespace,
+    client,
+    apiUrl,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await client.connection.close();
+      await database.drop();
+    },
+  };
+}
+
+/** The six commands of a happy 2-line PO over HTTP, as MEASUREMENTS.md drives them. */
+export function poCommands(poNumber: string) {
+  const po = `/v1/purchase-orders/${poNumber}`;
+  const lines = [{ lineNo: 1, sku: 'WIDGET-1', quantity: '10', unitPrice: '10.00' }, { lineNo: 2, sku: 'GADGET-2', quantity: '5', unitPrice: '4.25' }];
+  return [
+    { path: '/v1/purchase-orders', key: KEYS.procurement, status: 201, body: { poNumber, supplierId: SUPPLIER_ID, currency: 'USD', lines } },
+    { path: `${po}/acknowledgement`, key: KEYS.supplier, status: 200, body: { type: 'accept' } },
+    { path: `${po}/asns`, key: KEYS.supplier, status: 201, body: { asnNumber: 'ASN-1', shipDate: '2026-11-27', lines: [{ lineNo: 1, quantity: '10' }, { lineNo: 2, quantity: '5' }] } },
+    { path: `${po}/receipts`, key: KEYS.warehouse, status: 201, body: { receiptNumber: 'GR-1', lines: [{ lineNo: 1, quantityReceived: '10' }, { lineNo: 2, quantityReceived: '5' }] } },
+    {
+      path: `${po}/invoices`,
+      key: KEYS.supplier,
+      status: 201,
+      body: { invoiceNumber: `INV-${poNumber}`, invoiceDate: '2026-11-27', currency: 'USD', total: '121.25', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }, { lineNo: 2, quantity: '5', unitPrice: '4.25' }] },
+    },
+    { path: `${po}/invoices/INV-${poNumber}/payment-status`, key: KEYS.finance, status: 200, body: { status: 'cleared', reference: `BANK-${poNumber}` } },
+  ];
+}
+
+/**
+ * Runs the first `commands` commands of a PO over HTTP as a careful integrator does: each with an
+ * Idempotency-Key, sent again on a 5xx (a busy machine makes some). The time recorded for a
+ * command includes its retries: what the caller waited.
+ */
+export async function drivePurchaseOrder(apiUrl: string, poNumber: string, latencies: number[], commands = 6): Promise<void> {
+  for (const [index, command] of poCommands(poNumber).slice(0, commands).entries()) {
+    let status = 0;
+    let attempts = 0;
+    latencies.push(
+      await timeOnce(async () => {
+        do {
+          if (attempts++ > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+          const response = await fetch(`${apiUrl}${command.path}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${command.key}`, 'content-type': 'application/json', 'idempotency-key': `${poNumber}-${index}` },
+            body: JSON.stringify(command.body),
+          });
+          await response.arrayBuffer();
+          status = response.status;
+        } while (status >= 500 && attempts < 10);
+      }),
+    );
+    if (status !== command.status) throw new Error(`${command.path} answered ${status} after ${attempts} attempt(s), expected ${command.status}`);
+  }
+}
+
+/** The baseline: start the raw workflow, then the same number of Updates with the same bodies. */
+export async function driveRawWorkflow(client: Client, workflowId: string, latencies: number[], updates = 6, taskQueue = RAW_TASK_QUEUE): Promise<void> {
+  const bodies = poCommands(workflowId).map((command) => command.body);
+  // The workflow waits for all six; sent fewer, it stays open (the memory benchmark wants that).
+  const handle = await client.workflow.start(rawLifecycleWorkflow, { taskQueue, workflowId, args: [6] });
+  for (const body of bodies.slice(0, updates)) {
+    latencies.push(await timeOnce(() => handle.executeUpdate(step, { args: [{ name: workflowId, payload: body }] })));
+  }
+}
+
+/** Runs `count` jobs with at most `concurrency` at a time. */
+export async function pool(count: number, concurrency: number, job: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await job(next++);
+    }),
+  );
+}
+
+/** A workflow's history: its number of events and its size as the server stores it (protobuf). */
+export async function historySize(client: Client, workflowId: string): Promise<{ events: number; bytes: number }> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return { events: history.events?.length ?? 0, bytes: proto.api.history.v1.History.encode(history).finish().length };
+}

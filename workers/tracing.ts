@@ -1,0 +1,8 @@
+/**
+ * workers/main.ts imports this module first: the HTTP and pg instrumentations patch those modules
+ * as they load, so tracing must start before anything requires them. Off unless an OTLP endpoint
+ * is configured (docs/operations.md#tracing).
+ */
+import { tracingFromEnvironment } from '../temporal-config/tracing';
+
+export const tracing = tracingFromEnvironment('p2p-worker');
