@@ -200,9 +200,12 @@ export class Sim {
       } else if (due) {
         this.record({ record: decide.paymentExecuted(due, this.next('PAY'), this.iso()), notices: [] });
       } else {
-        const fired = deadlines(this.state, this.now).filter((d) => d.at <= this.now);
-        if (fired.length === 0) break;
-        for (const deadline of fired) if (deadline.record) this.record({ record: deadline.record, notices: deadline.notices ?? [] });
+        // One deadline at a time, each decided from the state the previous one left (as the workflow).
+        const due = deadlines(this.state, this.now).filter((d) => d.at <= this.now);
+        if (due.length === 0) break;
+        const fired = due.find((d) => d.record);
+        if (!fired) break;
+        this.record({ record: fired.record!, notices: fired.notices ?? [] });
       }
     }
     if (isReadyToClose(this.state)) this.record({ record: decide.closed(this.state, this.iso()), notices: [] });

@@ -7,7 +7,7 @@
  * in one transaction) and only then folds it into the state, so a refused or failed command
  * changes nothing. Then it runs whatever the event made due (`settle`).
  */
-import { ApplicationFailure, condition, log, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { Mutex } from 'async-mutex';
 import { PAYMENT_ID_FROM_AP } from './activity-contract';
 import * as decide from '../domain/business-events';
@@ -24,6 +24,7 @@ import { COMMANDS } from './commands';
 import { HAS_OPEN_EXCEPTION, PO_STATUS, PO_TOTAL, confirmIssued, rematchHeldInvoices, status, type CommandAck, type PurchaseOrderWorkflowInput } from './definitions';
 import { supplierNotifications, type InvoiceForAp, type Recorder, type Step } from './recorders';
 
+const FIRE_DEADLINES_ONE_AT_A_TIME = 'fire-deadlines-one-at-a-time';
 /** After a partner refused due work (AP refusing a payment, say), when it is tried again. */
 const SETTLE_RETRY_MS = 15 * 60_000;
 
@@ -296,9 +297,13 @@ export class PurchaseOrder {
 
   private async fireDueTimers(): Promise<boolean> {
     const due = deadlines(this.current, Date.now()).filter((deadline) => deadline.at <= Date.now());
-    for (const deadline of due) {
-      if (deadline.record) await this.record({ record: deadline.record, notices: deadline.notices ?? [] });
-    }
+    let recording = due.filter((deadline) => deadline.record);
+    // Deadlines due at the same instant are decided one at a time, each from the state the previous
+    // one left: an invoice hold and a supplier hold ending together must see each other's release
+    // (the second release replans a payment whose discount window passed). Older runs fired them
+    // all from one state.
+    if (recording.length > 1 && patched(FIRE_DEADLINES_ONE_AT_A_TIME)) recording = recording.slice(0, 1);
+    for (const deadline of recording) await this.record({ record: deadline.record!, notices: deadline.notices ?? [] });
     return due.length > 0;
   }
 
