@@ -281,7 +281,7 @@ describe('recording business events', () => {
       acknowledgement: { ...proposal, decision: { decision: 'approve', at: decidedAt, by: { role: 'procurement', id: 'procurement#test' } } },
       status: 'acknowledged',
     };
-    await erp.recordBusinessEvent(businessEvent(decided, { type: 'po.change_decided', at: decidedAt }));
+    await erp.recordBusinessEvent(businessEvent(decided, { type: 'po.changes_approved', at: decidedAt }));
 
     const rows = await db.knex('acknowledgements').where({ po_number: 'PO-1010' });
     assert.equal(rows.length, 1);
@@ -298,7 +298,7 @@ describe('recording business events', () => {
       businessEvent(received, { type: 'goods.received', document: { kind: 'receipt', receiptNumber: 'GR-1' }, journal: receiptJournal('1000.00') }),
     );
     // A late event carrying the PO as it was before the receipt.
-    await erp.recordBusinessEvent(businessEvent(po, { type: 'acknowledgement.reminded', at: po.createdAt }));
+    await erp.recordBusinessEvent(businessEvent(po, { type: 'acknowledgement.reminder', at: po.createdAt }));
     const header = await db.knex('purchase_orders').where({ po_number: 'PO-1009' }).first();
     assert.equal(header.status, 'received');
   });

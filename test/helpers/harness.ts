@@ -192,17 +192,19 @@ export async function today(env: TestWorkflowEnvironment): Promise<string> {
 
 /**
  * Registers the file's `before`/`after` hooks for a time-skipping stack: one test server, one
- * database, one worker, with suppliers set up by `setup`. Read `stack.env`/`stack.harness` in tests.
+ * database, one worker, with suppliers set up by `setup` (and `policy` over the configured one).
+ * Read `stack.env`/`stack.harness` in tests.
  */
 export function timeSkippingStack(
   setup: (harness: Harness) => Promise<void> = async () => undefined,
   adapters: () => Partial<Ports> = () => ({}),
+  policy: Parameters<typeof createHarness>[1] = {},
 ): { readonly env: TestWorkflowEnvironment; readonly harness: Harness } {
   let env: TestWorkflowEnvironment | undefined;
   let harness: Harness | undefined;
   before(async () => {
     env = await createTimeSkippingEnv();
-    harness = await createHarness(env, {}, adapters());
+    harness = await createHarness(env, policy, adapters());
     await setup(harness);
   });
   after(async () => {

@@ -30,7 +30,7 @@ export interface Outcome {
 const none: Outcome = { record: null, notices: [] };
 const only = (record: BusinessEvent, ...notices: SupplierNotice[]): Outcome => ({ record, notices });
 
-export function matchOutboxType(match: MatchResult): string {
+export function matchOutboxType(match: MatchResult): 'invoice.exception' | 'invoice.pending_receipt' | 'invoice.matched' {
   return match.status === 'exception' ? 'invoice.exception' : match.status === 'pending_receipt' ? 'invoice.pending_receipt' : 'invoice.matched';
 }
 
@@ -169,7 +169,7 @@ export function paymentStatusReported(
       documentKey: `${normaliseDocumentNumber(invoice.invoiceNumber)}/${payment.attempt}/${body.status}`,
       document: { kind: 'payment', invoiceNumber: invoice.invoiceNumber },
       events: [{ type: 'payment.status_reported', at, actor, invoiceNumber: invoice.invoiceNumber, status: body.status, reference: body.reference }],
-      payload: { invoiceNumber: invoice.invoiceNumber, paymentId: payment.paymentId, status: body.status, reference: body.reference },
+      payload: { invoiceNumber: invoice.invoiceNumber, paymentId: payment.paymentId, status: body.status, paymentStatus: body.status, reference: body.reference },
       journal: body.status === 'failed' ? paymentReversalJournal(invoice) : null,
     },
     { type: 'payment.status', data: { invoiceNumber: invoice.invoiceNumber, paymentId: payment.paymentId, status: body.status } },
@@ -229,7 +229,7 @@ export function postedAndScheduled(approval: Approval): BusinessEvent {
     document: { kind: 'invoice', invoiceNumber: invoice.invoiceNumber },
     events: approval.events,
     journal: approval.journal,
-    payload: { invoiceNumber: invoice.invoiceNumber, payment: approval.plan },
+    payload: { invoiceNumber: invoice.invoiceNumber, payment: approval.plan, paymentStatus: 'scheduled' },
   };
 }
 
@@ -246,7 +246,7 @@ export function paymentExecuted(invoice: InvoiceState, paymentId: string, at: st
     documentKey: `${normaliseDocumentNumber(invoice.invoiceNumber)}/${payment.attempt}`,
     document: { kind: 'payment', invoiceNumber: invoice.invoiceNumber },
     events: [{ type: 'payment.executed', at, actor: SYSTEM, invoiceNumber: invoice.invoiceNumber, paymentId }],
-    payload: { invoiceNumber: invoice.invoiceNumber, paymentId, amount: payment.amount, discount: payment.discount },
+    payload: { invoiceNumber: invoice.invoiceNumber, paymentId, paymentStatus: 'executed', amount: payment.amount, discount: payment.discount },
     journal: paymentJournal(invoice),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { SupplierNotificationType } from './schemas/enums';
+import type { EventType } from './schemas/event-catalog';
 import type * as events from './schemas/events';
 import type * as views from './schemas/views';
 
@@ -66,8 +67,8 @@ export type DocumentRef =
  * workflow, `type`, `documentKey` and the PO's event count.
  */
 export interface BusinessEvent {
-  /** Published name (outbox type): po.issued, invoice.matched, payment.sent, … */
-  type: string;
+  /** Published name (outbox type): po.issued, invoice.matched, payment.sent, …; one of the event catalog's. */
+  type: EventType;
   documentKey: string;
   events: PoEvent[];
   payload?: Record<string, unknown>;

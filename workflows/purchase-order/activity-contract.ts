@@ -4,6 +4,7 @@
  * implements it with the adapters behind its ports.
  */
 import type { PaymentTerms } from '../domain/schemas';
+import type { EventType } from '../domain/schemas/event-catalog';
 import type { Actor, DocumentRef, InventoryMovement, InvoiceState, JournalEntry, PoEvent, PoPolicy, PoView, SupplierNotificationType } from '../domain/state';
 
 /** What every record of a business event carries, whichever way the PO's state reaches the ERP. */
@@ -15,8 +16,8 @@ export interface BusinessEventBase {
   workflowId: string;
   poNumber: string;
   supplierId: string;
-  /** Outbox type: po.issued, po.acknowledged, asn.received, goods.received, invoice.matched, payment.sent, po.closed … */
-  type: string;
+  /** Outbox type: po.issued, po.acknowledged, asn.received, goods.received, invoice.matched, payment.sent, po.closed … (the event catalog's). */
+  type: EventType;
   at: string;
   actor: Actor;
   /** The outbox payload, `{ version: 1, … }`. */
