@@ -31,6 +31,7 @@ import { suppliersRouter } from './routes/suppliers';
 import { financeRouter } from './routes/finance';
 import { reportsRouter } from './routes/reports';
 import { supplierHoldsRouter } from './routes/supplier-holds';
+import { WorkerAvailability } from './worker-availability';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -47,7 +48,8 @@ export function createApp(deps: AppDependencies): express.Express {
   assertProductionReady(config);
   const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger), ...deps.ports };
   const metrics = new ApiMetrics();
-  const gateway = new PurchaseOrderGateway(client, undefined, readModel);
+  const workers = new WorkerAvailability(client, config.temporal.taskQueue);
+  const gateway = new PurchaseOrderGateway(client, undefined, readModel, { workerTimeoutMs: config.api.workerQueryTimeoutMs, workers });
   const idempotent = idempotencyKeys(idempotency, logger);
   const rateLimitOptions = config.api.rateLimit;
 
@@ -59,7 +61,7 @@ export function createApp(deps: AppDependencies): express.Express {
   // a compose stack, where upgrading the docs' asset URLs to https would break the page.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
-  app.use(publicOpsRouter({ client, readModel, metrics }));
+  app.use(publicOpsRouter({ client, readModel, metrics, workers }));
   app.use(asyncApiRouter());
 
   const v1 = express.Router();
