@@ -46,7 +46,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger), ...deps.ports };
+  const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger, { idempotencyLeaseMs: config.api.idempotencyLeaseMs }), ...deps.ports };
   const metrics = new ApiMetrics();
   const workers = new WorkerAvailability(client, config.temporal.taskQueue);
   const gateway = new PurchaseOrderGateway(client, undefined, readModel, { workerTimeoutMs: config.api.workerQueryTimeoutMs, workers });
