@@ -32,6 +32,7 @@ import { financeRouter } from './routes/finance';
 import { reportsRouter } from './routes/reports';
 import { supplierHoldsRouter } from './routes/supplier-holds';
 import { WorkerAvailability } from './worker-availability';
+import { supplierResponses } from './supplier-view';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -68,6 +69,7 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use(identifyCaller(new ApiKeyRing(config.api.keys)));
   v1.use(rateLimit(createRateLimiter(knex, rateLimitOptions), rateLimitOptions));
   v1.use(requireCaller);
+  v1.use(supplierResponses);
   v1.use(express.json({ limit: config.api.bodyLimit, type: ['application/json', 'application/*+json'] }));
   v1.use(requireJsonContentType);
   v1.use(guardJsonBody);

@@ -15,6 +15,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type winston from 'winston';
 import type { IdempotencyKeyRef, IdempotencyRecordsPort, StoredResponse } from '../activities/ports';
 import { callerOf } from './auth';
+import { presentedBody } from './supplier-view';
 import { canonicalJson, sha256Hex } from './canonical';
 import { ConflictError, InputError, UnprocessableError } from './errors';
 
@@ -108,7 +109,8 @@ export function idempotencyKeys(store: IdempotencyRecordsPort, logger: winston.L
       settled = true;
       clearInterval(lease);
       const status = res.statusCode;
-      const serialized = JSON.stringify(body);
+      // Stored as the caller sees it, so a replay to a supplier key is projected too.
+      const serialized = JSON.stringify(presentedBody(callerOf(req).role, status, body));
       const headers: Record<string, string> = {};
       for (const name of REPLAYED_HEADERS) {
         const value = res.getHeader(name);

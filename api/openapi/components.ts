@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { ZodOpenApiOperationObject, ZodOpenApiResponsesObject } from 'zod-openapi';
 import { DocumentNumber, PoNumber, PurchaseOrderSummary, PurchaseOrderView } from '../../workflows/domain/schemas';
+import { SupplierPurchaseOrderView, orAsASupplierSeesIt } from '../supplier-view';
 
 export const ProblemSchema = z
   .looseObject({
@@ -44,11 +45,17 @@ export const ServedFromSchema = z.enum(['workflow', 'snapshot']).meta({
   description: '`workflow`: the PO\'s workflow answered. `snapshot`: no worker could answer; the ERP\'s snapshot, the PO as its last command left it.',
 });
 
-/** GET /v1/purchase-orders/{poNumber}: the PO, and where the answer came from. */
-export const PurchaseOrderReadSchema = PurchaseOrderView.extend({ servedFrom: ServedFromSchema }).meta({
-  id: 'PurchaseOrderRead',
-  description: 'Full state of a purchase order, and whether its workflow or the ERP snapshot answered.',
-});
+/** GET /v1/purchase-orders/{poNumber}: the PO (as a supplier key sees it, for a supplier), and where the answer came from. */
+export const PurchaseOrderReadSchema = z.union([
+  PurchaseOrderView.extend({ servedFrom: ServedFromSchema }).meta({
+    id: 'PurchaseOrderRead',
+    description: 'Full state of a purchase order, and whether its workflow or the ERP snapshot answered.',
+  }),
+  SupplierPurchaseOrderView.extend({ servedFrom: ServedFromSchema }).meta({
+    id: 'SupplierPurchaseOrderRead',
+    description: 'A purchase order as a supplier key sees it, and whether its workflow or the ERP snapshot answered.',
+  }),
+]);
 
 export const PurchaseOrderPageSchema = z
   .object({ items: z.array(PurchaseOrderSummary), nextCursor: z.string().nullable() })
@@ -112,7 +119,11 @@ export function command(spec: CommandSpec, operationId: string): ZodOpenApiOpera
     },
     requestBody: { required: true, content: json(spec.body, spec.example) },
     responses: {
-      [String(spec.status)]: { description: 'Accepted by the purchase order.', content: json(spec.response, spec.responseExample) },
+      [String(spec.status)]: {
+        description: 'Accepted by the purchase order.',
+        // A supplier key's answer is projected (api/supplier-view.ts).
+        content: json(/\bsupplier\b/.test(spec.roles) ? orAsASupplierSeesIt(spec.response) : spec.response, spec.responseExample),
+      },
       ...problems(...WRITE_PROBLEMS),
     },
   };

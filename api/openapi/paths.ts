@@ -18,6 +18,7 @@ import {
   json,
   problems,
 } from './components';
+import { orAsASupplierSeesIt } from '../supplier-view';
 import {
   exampleCreatePurchaseOrder,
   exampleInvoice,
@@ -47,9 +48,9 @@ export function paths(): ZodOpenApiPathsObject {
         operationId: 'getSupplier',
         tags: ['Suppliers'],
         summary: 'Read a supplier',
-        description: 'Roles: procurement, finance, operator, and that supplier.',
+        description: 'Roles: procurement, finance, operator, and that supplier (without the buyer\'s tolerances and SLAs).',
         requestParams: { path: z.object({ supplierId: wire.SupplierId }) },
-        responses: { '200': { description: 'The supplier.', content: json(wire.Supplier, exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 404) },
+        responses: { '200': { description: 'The supplier.', content: json(orAsASupplierSeesIt(wire.Supplier), exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 404) },
       },
     },
     '/v1/purchase-orders': {
