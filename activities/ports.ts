@@ -138,9 +138,16 @@ export interface IdempotentRequest extends IdempotencyKeyRef {
   requestHash: string;
 }
 
-/** The records behind the Idempotency-Key header, shared by every API instance. */
+/**
+ * The records behind the Idempotency-Key header, shared by every API instance. An acquired claim
+ * is a lease of `leaseMs`, renewed by its instance while the request runs; once it runs out, a
+ * retry takes the claim over.
+ */
 export interface IdempotencyRecordsPort {
+  readonly leaseMs: number;
   claim(request: IdempotentRequest): Promise<IdempotencyClaim>;
+  /** Extends this instance's lease; false when the claim is no longer this instance's (settled, or taken over). */
+  renew(ref: IdempotencyKeyRef): Promise<boolean>;
   complete(ref: IdempotencyKeyRef, response: StoredResponse): Promise<void>;
   /** Forgets an unfinished or failed (5xx) request so that the client's retry runs again. */
   release(ref: IdempotencyKeyRef): Promise<void>;

@@ -31,6 +31,8 @@ import { suppliersRouter } from './routes/suppliers';
 import { financeRouter } from './routes/finance';
 import { reportsRouter } from './routes/reports';
 import { supplierHoldsRouter } from './routes/supplier-holds';
+import { WorkerAvailability } from './worker-availability';
+import { supplierResponses } from './supplier-view';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -45,9 +47,10 @@ export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger), ...deps.ports };
+  const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger, { idempotencyLeaseMs: config.api.idempotencyLeaseMs }), ...deps.ports };
   const metrics = new ApiMetrics();
-  const gateway = new PurchaseOrderGateway(client, undefined, readModel);
+  const workers = new WorkerAvailability(client, config.temporal.taskQueue);
+  const gateway = new PurchaseOrderGateway(client, undefined, readModel, { workerTimeoutMs: config.api.workerQueryTimeoutMs, workers });
   const idempotent = idempotencyKeys(idempotency, logger);
   const rateLimitOptions = config.api.rateLimit;
 
@@ -59,13 +62,14 @@ export function createApp(deps: AppDependencies): express.Express {
   // a compose stack, where upgrading the docs' asset URLs to https would break the page.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
 
-  app.use(publicOpsRouter({ client, readModel, metrics }));
+  app.use(publicOpsRouter({ client, readModel, metrics, workers }));
   app.use(asyncApiRouter());
 
   const v1 = express.Router();
   v1.use(identifyCaller(new ApiKeyRing(config.api.keys)));
   v1.use(rateLimit(createRateLimiter(knex, rateLimitOptions), rateLimitOptions));
   v1.use(requireCaller);
+  v1.use(supplierResponses);
   v1.use(express.json({ limit: config.api.bodyLimit, type: ['application/json', 'application/*+json'] }));
   v1.use(requireJsonContentType);
   v1.use(guardJsonBody);

@@ -112,9 +112,48 @@ export class RateLimitedError extends ApiError {
 
 /** 503: Temporal or the database cannot be reached; the caller should retry later. */
 export class ServiceUnavailableError extends ApiError {
-  constructor(message: string, code = 'SERVICE_UNAVAILABLE') {
-    super(503, message, code, undefined, { 'Retry-After': '5' });
+  constructor(message: string, code = 'SERVICE_UNAVAILABLE', retryAfterSeconds = 5) {
+    super(503, message, code, undefined, { 'Retry-After': String(retryAfterSeconds) });
   }
+}
+
+/**
+ * 503 WORKER_UNAVAILABLE: Temporal answers, but no worker answered for the purchase order in time
+ * (none polls its task queue, or the one that took the query or Update died or is overloaded).
+ * The operator checks the workers, not Temporal (docs/operations.md, "Which part is down").
+ */
+export class WorkerUnavailableError extends ServiceUnavailableError {
+  constructor(message = 'No worker answered for the purchase order in time (Temporal is up; the workers are down or overloaded); retry the same request shortly.') {
+    super(message, 'WORKER_UNAVAILABLE', 2);
+  }
+}
+
+export function temporalUnavailable(): ServiceUnavailableError {
+  return new ServiceUnavailableError('The workflow service (Temporal) is unavailable.', 'TEMPORAL_UNAVAILABLE');
+}
+
+/** Temporal's frontend answers a query no worker took in time with DEADLINE_EXCEEDED and this text. */
+const QUERY_NOT_TAKEN = /query timed out before a worker could process it/i;
+
+/**
+ * gRPC codes a query or an Update acceptance fails with when no worker answers: the deadline
+ * passed (DEADLINE_EXCEEDED), the worker holding the task died (CANCELLED, "context canceled"), or
+ * the workflow task cannot run (FAILED_PRECONDITION, WorkflowNotReady).
+ */
+const WORKER_UNANSWERED_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 9 /* FAILED_PRECONDITION */]);
+
+/**
+ * True when a call that needs a worker (a query, an Update's acceptance) failed the way it fails
+ * when no worker answers. Whether Temporal itself is reachable is decided by the caller, from
+ * Temporal's description of the task queue (api/worker-availability.ts).
+ */
+export function isUnansweredByWorker(error: unknown): boolean {
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    if (QUERY_NOT_TAKEN.test(cause.message)) return true;
+    if (isGrpcServiceError(cause) && WORKER_UNANSWERED_CODES.has(cause.code)) return true;
+  }
+  return false;
 }
 
 /**
@@ -135,7 +174,7 @@ export function cursorRefusal(cursor: string | undefined): (error: unknown) => n
 const DOMAIN_KIND_STATUS: Record<string, number> = { conflict: 409, unprocessable: 422, not_found: 404 };
 
 /** gRPC codes meaning "Temporal could not serve this right now", not "your request is wrong". */
-const GRPC_UNAVAILABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
+const GRPC_UNAVAILABLE_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
 
 /** node/pg/knex signals that the database is down or saturated. */
 const DATABASE_UNAVAILABLE_CODES = new Set([
@@ -180,15 +219,15 @@ export function toApiError(error: unknown): ApiError {
       'COMMAND_TIMEOUT',
     );
   }
+  // Temporal answered that no worker took the query: the workers are down, not Temporal.
+  if (error instanceof Error && (QUERY_NOT_TAKEN.test(error.message) || (error.cause instanceof Error && QUERY_NOT_TAKEN.test(error.cause.message)))) {
+    return new WorkerUnavailableError();
+  }
   if (error instanceof ServiceError) {
     const cause = error.cause;
-    if (!isGrpcServiceError(cause) || GRPC_UNAVAILABLE_CODES.has(cause.code)) {
-      return new ServiceUnavailableError('The workflow service (Temporal) is unavailable.', 'TEMPORAL_UNAVAILABLE');
-    }
+    if (!isGrpcServiceError(cause) || GRPC_UNAVAILABLE_CODES.has(cause.code)) return temporalUnavailable();
   }
-  if (isGrpcServiceError(error) && GRPC_UNAVAILABLE_CODES.has(error.code)) {
-    return new ServiceUnavailableError('The workflow service (Temporal) is unavailable.', 'TEMPORAL_UNAVAILABLE');
-  }
+  if (isGrpcServiceError(error) && GRPC_UNAVAILABLE_CODES.has(error.code)) return temporalUnavailable();
   if (isDatabaseUnavailable(error)) {
     return new ServiceUnavailableError('The ERP database is unavailable.', 'DATABASE_UNAVAILABLE');
   }

@@ -3,7 +3,9 @@
  * - first request with a key: runs, and its response is stored (5xx responses, and any response
  *   with Retry-After, release the key instead, so the client may retry);
  * - same key, same request, finished: the stored response is replayed (`Idempotent-Replayed: true`);
- * - same key, another request: 422; same key while the first is still running: 409.
+ * - same key, another request: 422; same key while the first is still running: 409;
+ * - the first request's claim is a lease its instance renews while it runs: if that instance dies,
+ *   a retry takes the claim over once the lease (IDEMPOTENCY_LEASE_MS, 10 s) has run out.
  *
  * Records live behind IdempotencyRecordsPort (PostgreSQL in the reference adapter,
  * activities/erp/knex-idempotency.ts), scoped to the caller, so the guarantee holds across API
@@ -13,6 +15,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type winston from 'winston';
 import type { IdempotencyKeyRef, IdempotencyRecordsPort, StoredResponse } from '../activities/ports';
 import { callerOf } from './auth';
+import { presentedBody } from './supplier-view';
 import { canonicalJson, sha256Hex } from './canonical';
 import { ConflictError, InputError, UnprocessableError } from './errors';
 
@@ -85,6 +88,18 @@ export function idempotencyKeys(store: IdempotencyRecordsPort, logger: winston.L
         break;
     }
 
+    // The claim is a lease: renewed while this request runs, so a retry waits for it (409), but a
+    // retry after this process died takes it over within one lease.
+    const lease = setInterval(() => {
+      store
+        .renew(ref)
+        .then((held) => {
+          if (!held) logger.warn('an idempotency claim was taken over while its request ran', { requestId: req.context.requestId });
+        })
+        .catch((error: unknown) => logger.warn('renewing an idempotency claim failed', { requestId: req.context.requestId, error: String(error) }));
+    }, Math.max(1, Math.floor(store.leaseMs / 3)));
+    lease.unref();
+
     // Record the outcome BEFORE the response leaves: a client that has seen the answer and
     // retries must get the replay, never a spurious "still in flight".
     let settled = false;
@@ -92,8 +107,10 @@ export function idempotencyKeys(store: IdempotencyRecordsPort, logger: winston.L
     res.json = (body: unknown) => {
       if (settled) return sendJson(body);
       settled = true;
+      clearInterval(lease);
       const status = res.statusCode;
-      const serialized = JSON.stringify(body);
+      // Stored as the caller sees it, so a replay to a supplier key is projected too.
+      const serialized = JSON.stringify(presentedBody(callerOf(req).role, status, body));
       const headers: Record<string, string> = {};
       for (const name of REPLAYED_HEADERS) {
         const value = res.getHeader(name);
@@ -112,6 +129,7 @@ export function idempotencyKeys(store: IdempotencyRecordsPort, logger: winston.L
       return res;
     };
     res.once('close', () => {
+      clearInterval(lease);
       if (settled) return;
       settled = true;
       store.release(ref).catch((error: unknown) => logger.warn('releasing an idempotency key failed', { error: String(error) }));

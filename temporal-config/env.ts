@@ -32,6 +32,10 @@ export interface AppConfig {
     bodyLimit: string;
     rateLimit: { windowMs: number; max: number };
     keys: ApiKey[];
+    /** WORKER_QUERY_TIMEOUT_MS: how long a read or a command waits for a worker before 503 WORKER_UNAVAILABLE. */
+    workerQueryTimeoutMs: number;
+    /** IDEMPOTENCY_LEASE_MS: an in-flight Idempotency-Key claim not renewed for this long is taken over by a retry. */
+    idempotencyLeaseMs: number;
   };
   temporal: {
     address: string;
@@ -296,6 +300,8 @@ const environmentSchema = z.object({
     API_RATE_LIMIT_WINDOW_MS: positiveInt(60_000),
     API_RATE_LIMIT_MAX: positiveInt(600),
     API_KEYS: apiKeys,
+    WORKER_QUERY_TIMEOUT_MS: positiveInt(5_000),
+    IDEMPOTENCY_LEASE_MS: positiveInt(10_000),
     TEMPORAL_ADDRESS: optionalString.pipe(
       z
         .string()
@@ -425,6 +431,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       bodyLimit: e.API_BODY_LIMIT,
       rateLimit: { windowMs: e.API_RATE_LIMIT_WINDOW_MS, max: e.API_RATE_LIMIT_MAX },
       keys: e.API_KEYS,
+      workerQueryTimeoutMs: e.WORKER_QUERY_TIMEOUT_MS,
+      idempotencyLeaseMs: e.IDEMPOTENCY_LEASE_MS,
     },
     temporal: stripUndefined({
       address: e.TEMPORAL_ADDRESS,

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import type { ZodOpenApiOperationObject, ZodOpenApiResponsesObject } from 'zod-openapi';
-import { DocumentNumber, PoNumber, PurchaseOrderSummary } from '../../workflows/domain/schemas';
+import { DocumentNumber, PoNumber, PurchaseOrderSummary, PurchaseOrderView } from '../../workflows/domain/schemas';
+import { SupplierPurchaseOrderView, orAsASupplierSeesIt } from '../supplier-view';
 
 export const ProblemSchema = z
   .looseObject({
@@ -30,9 +31,31 @@ export const ReadinessSchema = z
     checks: z.object({
       temporal: z.object({ ok: z.boolean(), error: z.string().optional() }),
       database: z.object({ ok: z.boolean(), error: z.string().optional() }),
+      workers: z
+        .object({ ok: z.boolean(), pollers: z.number().int().min(0).optional(), error: z.string().optional() })
+        .meta({
+          description:
+            'Whether any worker polls the purchase orders\' task queue (Temporal\'s DescribeTaskQueue, cached a few seconds). Reported, not required: without workers, PO reads come from the ERP snapshot and commands answer 503 WORKER_UNAVAILABLE.',
+        }),
     }),
   })
   .meta({ id: 'Readiness' });
+
+export const ServedFromSchema = z.enum(['workflow', 'snapshot']).meta({
+  description: '`workflow`: the PO\'s workflow answered. `snapshot`: no worker could answer; the ERP\'s snapshot, the PO as its last command left it.',
+});
+
+/** GET /v1/purchase-orders/{poNumber}: the PO (as a supplier key sees it, for a supplier), and where the answer came from. */
+export const PurchaseOrderReadSchema = z.union([
+  PurchaseOrderView.extend({ servedFrom: ServedFromSchema }).meta({
+    id: 'PurchaseOrderRead',
+    description: 'Full state of a purchase order, and whether its workflow or the ERP snapshot answered.',
+  }),
+  SupplierPurchaseOrderView.extend({ servedFrom: ServedFromSchema }).meta({
+    id: 'SupplierPurchaseOrderRead',
+    description: 'A purchase order as a supplier key sees it, and whether its workflow or the ERP snapshot answered.',
+  }),
+]);
 
 export const PurchaseOrderPageSchema = z
   .object({ items: z.array(PurchaseOrderSummary), nextCursor: z.string().nullable() })
@@ -48,7 +71,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   415: 'The body is not UTF-8 JSON, or its Content-Encoding is not supported.',
   422: 'A business rule refused the request, or an Idempotency-Key reused for another request.',
   429: 'Rate limit of this key exceeded; see Retry-After.',
-  503: 'Temporal or the ERP database is unavailable; retry later.',
+  503: 'A part is down; retry later (see Retry-After). `code` says which: TEMPORAL_UNAVAILABLE (the workflow service), DATABASE_UNAVAILABLE (the ERP database), WORKER_UNAVAILABLE (Temporal is up, but no worker answered for the PO in time), COMMAND_TIMEOUT (accepted, but not finished in time; retry the same request).',
 };
 
 export function problems(...statuses: number[]): ZodOpenApiResponsesObject {
@@ -96,7 +119,11 @@ export function command(spec: CommandSpec, operationId: string): ZodOpenApiOpera
     },
     requestBody: { required: true, content: json(spec.body, spec.example) },
     responses: {
-      [String(spec.status)]: { description: 'Accepted by the purchase order.', content: json(spec.response, spec.responseExample) },
+      [String(spec.status)]: {
+        description: 'Accepted by the purchase order.',
+        // A supplier key's answer is projected (api/supplier-view.ts).
+        content: json(/\bsupplier\b/.test(spec.roles) ? orAsASupplierSeesIt(spec.response) : spec.response, spec.responseExample),
+      },
       ...problems(...WRITE_PROBLEMS),
     },
   };

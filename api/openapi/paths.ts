@@ -6,7 +6,19 @@ import { PurchaseOrderListQuery } from '../routes/purchase-orders';
 import { KpiQuery } from '../routes/ops';
 import { financePaths } from './finance-paths';
 import { eventPaths } from './event-paths';
-import { AUTHENTICATED, HealthSchema, IdempotencyKeyHeader, PurchaseOrderPageSchema, ReadinessSchema, command, json, problems } from './components';
+import {
+  AUTHENTICATED,
+  HealthSchema,
+  IdempotencyKeyHeader,
+  PurchaseOrderPageSchema,
+  PurchaseOrderReadSchema,
+  ReadinessSchema,
+  ServedFromSchema,
+  command,
+  json,
+  problems,
+} from './components';
+import { orAsASupplierSeesIt } from '../supplier-view';
 import {
   exampleCreatePurchaseOrder,
   exampleInvoice,
@@ -36,9 +48,9 @@ export function paths(): ZodOpenApiPathsObject {
         operationId: 'getSupplier',
         tags: ['Suppliers'],
         summary: 'Read a supplier',
-        description: 'Roles: procurement, finance, operator, and that supplier.',
+        description: 'Roles: procurement, finance, operator, and that supplier (without the buyer\'s tolerances and SLAs).',
         requestParams: { path: z.object({ supplierId: wire.SupplierId }) },
-        responses: { '200': { description: 'The supplier.', content: json(wire.Supplier, exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 404) },
+        responses: { '200': { description: 'The supplier.', content: json(orAsASupplierSeesIt(wire.Supplier), exampleSupplier) }, ...problems(400, ...AUTHENTICATED, 404) },
       },
     },
     '/v1/purchase-orders': {
@@ -97,9 +109,17 @@ export function paths(): ZodOpenApiPathsObject {
         operationId: 'getPurchaseOrder',
         tags: ['Purchase orders'],
         summary: 'Full state of a purchase order',
-        description: 'Roles: all (a supplier: its own POs only; others are 404).',
+        description:
+          'Roles: all (a supplier: its own POs only; others are 404). Answered by the PO\'s workflow; when no worker answers within WORKER_QUERY_TIMEOUT_MS, from the ERP\'s snapshot (the PO as its last command left it), marked `Served-From: snapshot` and `servedFrom: "snapshot"`. A PO the ERP has not recorded yet then answers 503 WORKER_UNAVAILABLE.',
         requestParams: { path: poPath },
-        responses: { '200': { description: 'The PO.', content: json(wire.PurchaseOrderView, examplePurchaseOrder) }, ...problems(400, ...AUTHENTICATED, 404, 409) },
+        responses: {
+          '200': {
+            description: 'The PO.',
+            headers: z.object({ 'Served-From': ServedFromSchema }),
+            content: json(PurchaseOrderReadSchema, { ...examplePurchaseOrder, servedFrom: 'workflow' }),
+          },
+          ...problems(400, ...AUTHENTICATED, 404, 409),
+        },
       },
     },
     '/v1/purchase-orders/{poNumber}/acknowledgement': {
@@ -276,12 +296,15 @@ export function paths(): ZodOpenApiPathsObject {
         summary: 'Readiness: Temporal and the ERP database answer',
         security: [],
         responses: {
-          '200': { description: 'Ready.', content: json(ReadinessSchema, { status: 'ready', checks: { temporal: { ok: true }, database: { ok: true } } }) },
+          '200': {
+            description: 'Ready.',
+            content: json(ReadinessSchema, { status: 'ready', checks: { temporal: { ok: true }, database: { ok: true }, workers: { ok: true, pollers: 2 } } }),
+          },
           '503': {
             description: 'Not ready; says which dependency failed.',
             content: json(ReadinessSchema, {
               status: 'not_ready',
-              checks: { temporal: { ok: false, error: 'UNAVAILABLE' }, database: { ok: true } },
+              checks: { temporal: { ok: false, error: 'UNAVAILABLE' }, database: { ok: true }, workers: { ok: false, error: 'grpc code 14' } },
             }),
           },
         },

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { allowRoles } from '../auth';
 import { InputError, zodIssuesToErrors } from '../errors';
 import type { ApiMetrics } from '../metrics';
+import type { WorkerAvailability } from '../worker-availability';
 import { openApiDocument } from '../openapi';
 
 /** A probe must answer quickly even when a dependency hangs. */
@@ -76,10 +77,12 @@ export interface OpsRouteDeps {
   client: Client;
   readModel: Pick<ReadModelPort, 'ping'>;
   metrics: ApiMetrics;
+  /** Whether any worker polls the PO task queue (reported, not required: reads fall back to the ERP snapshot). */
+  workers: Pick<WorkerAvailability, 'check'>;
 }
 
 /** Unauthenticated: orchestrators' probes and Prometheus carry no API key. */
-export function publicOpsRouter({ client, readModel, metrics }: OpsRouteDeps): Router {
+export function publicOpsRouter({ client, readModel, metrics, workers }: OpsRouteDeps): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
@@ -87,12 +90,16 @@ export function publicOpsRouter({ client, readModel, metrics }: OpsRouteDeps): R
   });
 
   router.get('/readyz', async (_req, res) => {
-    const [temporal, database] = await Promise.all([
+    const [temporal, database, workerCheck] = await Promise.all([
       check(() => client.workflowService.getSystemInfo({}), 'Temporal'),
       check(() => readModel.ping(), 'database'),
+      workers.check(),
     ]);
+    // The API itself is ready without workers (PO reads fall back to the ERP snapshot, commands
+    // answer 503 WORKER_UNAVAILABLE): taking it out of rotation would only turn those into errors.
     const ready = temporal.ok && database.ok;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { temporal, database } });
+    const { temporalAnswered: _temporalAnswered, ...workersReport } = workerCheck;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks: { temporal, database, workers: workersReport } });
   });
 
   router.get('/metrics', async (_req, res) => {

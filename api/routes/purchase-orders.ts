@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
-import { WithStartWorkflowOperation, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowIdReusePolicy, WorkflowUpdateStage } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -46,10 +46,25 @@ import type { CommandAck, PurchaseOrderWorkflowInput } from '../../workflows/pur
 import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
 import { assertAmountsFit } from '../body-guards';
 import { hashBody } from '../canonical';
-import { ConflictError, cursorRefusal, ForbiddenError, InputError, NotFoundError, UnprocessableError, zodIssuesToErrors } from '../errors';
+import {
+  ConflictError,
+  cursorRefusal,
+  ForbiddenError,
+  InputError,
+  isUnansweredByWorker,
+  NotFoundError,
+  temporalUnavailable,
+  UnprocessableError,
+  WorkerUnavailableError,
+  zodIssuesToErrors,
+} from '../errors';
+import type { ApiError } from '../errors';
+import { WorkerAvailability } from '../worker-availability';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency';
 
 const NOT_FOUND_CODE = 'PURCHASE_ORDER_NOT_FOUND';
+/** On `GET /v1/purchase-orders/{poNumber}`: `workflow`, or `snapshot` when no worker could answer. */
+export const SERVED_FROM_HEADER = 'Served-From';
 
 /**
  * How long an HTTP caller waits for a command's result. A command whose activities are retrying
@@ -59,10 +74,29 @@ const NOT_FOUND_CODE = 'PURCHASE_ORDER_NOT_FOUND';
 export const DEFAULT_COMMAND_TIMEOUT_MS = 30_000;
 
 /**
+ * How long a call that needs a worker (the `status` query, an Update's acceptance) waits for one
+ * before the caller hears 503 WORKER_UNAVAILABLE (WORKER_QUERY_TIMEOUT_MS).
+ */
+export const DEFAULT_WORKER_QUERY_TIMEOUT_MS = 5_000;
+
+/** Where a PO read was answered from: the PO's workflow, or the ERP's snapshot when no worker could answer. */
+export type ServedFrom = 'workflow' | 'snapshot';
+
+export interface GatewayOptions {
+  /** Deadline of a query or an Update's acceptance, which only a worker can answer. */
+  workerTimeoutMs?: number;
+  /** Tells "no worker" from "no Temporal"; default: a cached DescribeTaskQueue on the PO task queue. */
+  workers?: Pick<WorkerAvailability, 'check'>;
+}
+
+/**
  * The API's door to PO workflows: reads through the `status` query, writes through Updates, and
  * makes sure a supplier can neither see nor touch another supplier's PO.
  */
 export class PurchaseOrderGateway {
+  private readonly workerTimeoutMs: number;
+  private readonly workers: Pick<WorkerAvailability, 'check'>;
+
   constructor(
     private readonly client: Client,
     private readonly commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS,
@@ -71,11 +105,34 @@ export class PurchaseOrderGateway {
      * whose workflow history Temporal no longer retains.
      */
     private readonly readModel: Pick<ReadModelPort, 'getPurchaseOrderSnapshot' | 'purchaseOrderSupplier'>,
-  ) {}
+    options: GatewayOptions = {},
+  ) {
+    this.workerTimeoutMs = Math.min(options.workerTimeoutMs ?? DEFAULT_WORKER_QUERY_TIMEOUT_MS, commandTimeoutMs);
+    this.workers = options.workers ?? new WorkerAvailability(client, TASK_QUEUE);
+  }
 
   /** Runs Temporal calls with a deadline, so a stuck command cannot hold an HTTP request forever. */
   withCommandDeadline<T>(call: () => Promise<T>): Promise<T> {
     return this.client.withDeadline(Date.now() + this.commandTimeoutMs, call);
+  }
+
+  /**
+   * Runs a call only a worker can answer with the (short) worker deadline. When it fails the way a
+   * call no worker answered fails, the caller hears which part is down: the workers (Temporal
+   * describes the task queue) or Temporal itself (it does not answer that either).
+   */
+  async needingAWorker<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.client.withDeadline(Date.now() + this.workerTimeoutMs, call);
+    } catch (error) {
+      if (!isUnansweredByWorker(error)) throw error;
+      throw await this.whichPartIsDown();
+    }
+  }
+
+  private async whichPartIsDown(): Promise<ApiError> {
+    const workers = await this.workers.check();
+    return workers.temporalAnswered ? new WorkerUnavailableError() : temporalUnavailable();
   }
 
   handle(poNumber: string): WorkflowHandle {
@@ -85,7 +142,7 @@ export class PurchaseOrderGateway {
   async view(poNumber: string): Promise<PoView> {
     try {
       // Bounded: with no worker to answer, a query would otherwise hold the request indefinitely.
-      return await this.withCommandDeadline(() => this.handle(poNumber).query(status));
+      return await this.needingAWorker(() => this.handle(poNumber).query(status));
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
       const snapshot = await this.readModel.getPurchaseOrderSnapshot(poNumber);
@@ -95,12 +152,32 @@ export class PurchaseOrderGateway {
     }
   }
 
+  /**
+   * The PO as `actor` may see it, from its workflow; when no worker can answer, from the ERP's
+   * snapshot (the PO as its last command left it), so suppliers and finance can still read. A PO
+   * the ERP has not recorded yet has no snapshot: the caller hears 503 WORKER_UNAVAILABLE.
+   * Another supplier's PO is "not found" either way.
+   */
+  async readFor(actor: Actor, poNumber: string): Promise<{ view: PoView; servedFrom: ServedFrom }> {
+    if (actor.role === 'supplier') await this.assertNotAnotherSuppliers(actor, poNumber);
+    let view: PoView;
+    let servedFrom: ServedFrom = 'workflow';
+    try {
+      view = await this.view(poNumber);
+    } catch (error) {
+      if (!(error instanceof WorkerUnavailableError)) throw error;
+      const snapshot = await this.readModel.getPurchaseOrderSnapshot(poNumber);
+      if (!snapshot) throw error;
+      view = snapshot;
+      servedFrom = 'snapshot';
+    }
+    assertSupplierMaySee(actor, view.supplierId, poNotFound(poNumber).message, NOT_FOUND_CODE);
+    return { view, servedFrom };
+  }
+
   /** The PO as `actor` may see it; another supplier's PO is "not found". */
   async viewFor(actor: Actor, poNumber: string): Promise<PoView> {
-    if (actor.role === 'supplier') await this.assertNotAnotherSuppliers(actor, poNumber);
-    const view = await this.view(poNumber);
-    assertSupplierMaySee(actor, view.supplierId, poNotFound(poNumber).message, NOT_FOUND_CODE);
-    return view;
+    return (await this.readFor(actor, poNumber)).view;
   }
 
   /**
@@ -153,8 +230,15 @@ export class PurchaseOrderGateway {
   ): Promise<PoView> {
     if (actor.role === 'supplier' && !options.ownershipChecked) await this.supplierFor(actor, poNumber);
     let ack: CommandAck;
+    const deadline = Date.now() + this.commandTimeoutMs;
     try {
-      ack = await this.withCommandDeadline(() => this.handle(poNumber).executeUpdate(update, { args: [arg], updateId }));
+      // Acceptance needs a worker (it runs the validator): the short deadline says fast when none
+      // answers. Once accepted, the command may wait on activities (ERP down) up to the command
+      // deadline; a retry with the same update id joins it rather than running it twice.
+      const accepted = await this.needingAWorker(() =>
+        this.handle(poNumber).startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED }),
+      );
+      ack = await this.client.withDeadline(deadline, () => accepted.result());
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         await this.refuseIfFinished(poNumber);
@@ -340,7 +424,9 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
   });
 
   router.get('/:poNumber', allowRoles('procurement', 'supplier', 'warehouse', 'finance', 'operator', 'approver'), async (req, res) => {
-    res.json(await gateway.viewFor(callerOf(req), poNumberParam(req)));
+    const { view, servedFrom } = await gateway.readFor(callerOf(req), poNumberParam(req));
+    res.setHeader(SERVED_FROM_HEADER, servedFrom);
+    res.json({ ...view, servedFrom });
   });
 
   /** A command that answers with the PO's state; its Update id follows the Idempotency-Key rules. */

@@ -76,7 +76,16 @@ export interface StartOptions {
 
 export async function startApi(options: StartOptions = {}): Promise<ApiUnderTest> {
   const database = options.database ?? (await createTestDatabase());
-  const config = loadConfig({ NODE_ENV: 'test', API_KEYS: API_KEYS_ENV, DATABASE_URL: database.url, LOG_LEVEL: 'info', ...options.env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    API_KEYS: API_KEYS_ENV,
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'info',
+    // A worker on a busy test machine may take more than the production default to answer; the
+    // tests about workers that are down set their own, shorter one.
+    WORKER_QUERY_TIMEOUT_MS: '20000',
+    ...options.env,
+  });
   const logLines: Record<string, unknown>[] = [];
   const logger = winston.createLogger({
     level: 'info',

@@ -1,12 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import fc from 'fast-check';
 import { z } from 'zod';
 import { ApiKeyRing, actorForKey } from '../../api/auth';
 import { canonicalJson, hashBody } from '../../api/canonical';
-import { toApiError } from '../../api/errors';
+import { isUnansweredByWorker, toApiError } from '../../api/errors';
 import { parseIdempotencyKey } from '../../api/idempotency';
 import { ApiMetrics } from '../../api/metrics';
 import knexFactory from 'knex';
@@ -190,6 +190,24 @@ describe('mapping failures to problems', () => {
     const internal = toApiError(new TypeError("Cannot read properties of undefined (reading 'lines')"));
     assert.equal(internal.status, 500);
     assert.doesNotMatch(internal.message, /lines|undefined/);
+  });
+
+  it('names the part that is down: the workers when a query was not taken, Temporal when a call was cancelled, never a bare 500', () => {
+    const grpc = (code: number, message: string) => Object.assign(new Error(`${code} ${message}`), { code, details: message, metadata: {} });
+    const notTaken = toApiError(new ServiceError('Failed to query Workflow', { cause: grpc(4, 'query timed out before a worker could process it') }));
+    assert.equal(notTaken.status, 503);
+    assert.equal(notTaken.code, 'WORKER_UNAVAILABLE');
+    assert.ok(Number(notTaken.headers['Retry-After']) > 0);
+    // The worker answering a query died mid-way: "1 CANCELLED: context canceled" (was a 500).
+    const cancelled = toApiError(new ServiceError('Failed to query Workflow', { cause: grpc(1, 'context canceled') }));
+    assert.equal(cancelled.status, 503);
+    assert.equal(cancelled.headers['Retry-After'] !== undefined, true);
+
+    for (const [code, message] of [[1, 'Call cancelled'], [4, 'Deadline exceeded'], [9, 'Workflow Task in failed state']] as const) {
+      assert.equal(isUnansweredByWorker(new ServiceError('Failed to query Workflow', { cause: grpc(code, message) })), true, message);
+    }
+    assert.equal(isUnansweredByWorker(new ServiceError('Failed to query Workflow', { cause: grpc(14, 'No connection established') })), false);
+    assert.equal(isUnansweredByWorker(new WorkflowUpdateRPCTimeoutOrCancelledError('timeout', { cause: grpc(4, 'Deadline exceeded') })), true);
   });
 
   it('maps body-parser refusals: too large 413, malformed 400', () => {

@@ -105,6 +105,40 @@ describe('Idempotency-Key on writes (IETF httpapi draft)', () => {
     assert.equal(erp.state.upserts - before, 1);
   });
 
+  it('keeps renewing the claim of a request that runs longer than its lease, so a retry meanwhile still gets 409', async () => {
+    const shortLease = await startApi({ wrapReadModel: erp.wrap, database: api.database, env: { IDEMPOTENCY_LEASE_MS: '1000' } });
+    const knex = api.database.knex;
+    const headers = { 'idempotency-key': 'slow-supplier-write-1' };
+    erp.state.delayMs = 4_000;
+    try {
+      const slow = shortLease.request('PUT', '/v1/suppliers/SLOWCO', { key: 'procurement', body: supplierBody('Slow Co'), headers });
+      const claimRow = () => knex('api_idempotency_keys').where({ idempotency_key: 'slow-supplier-write-1' }).first('lease_owner', 'lease_expires_at', 'principal', 'state');
+      let first = await claimRow();
+      while (!first) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        first = await claimRow();
+      }
+      // Wait (by the database's clock) until the first lease would have run out without renewal.
+      while ((await knex.raw('select now() > ?::timestamptz + interval \'200 milliseconds\' as past', [first.lease_expires_at])).rows[0].past !== true) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const now = await claimRow();
+      assert.equal(now.state, 'in_flight');
+      assert.equal(now.lease_owner, first.lease_owner);
+      assert.ok(new Date(now.lease_expires_at) > new Date(first.lease_expires_at), 'the lease was renewed');
+      // The client's retry reaches another API instance: the first is alive, so it waits its turn.
+      const retry = await api.request('PUT', '/v1/suppliers/SLOWCO', { key: 'procurement', body: supplierBody('Slow Co'), headers });
+      assert.equal(retry.status, 409, retry.text);
+      assert.equal(problemShape(retry).code, 'IDEMPOTENCY_KEY_IN_FLIGHT');
+      const done = await slow;
+      assert.equal(done.status, 200);
+      assert.equal(done.headers.get('idempotent-replayed'), null);
+    } finally {
+      erp.state.delayMs = 0;
+      await shortLease.close();
+    }
+  });
+
   it('releases the key when the request fails with 5xx, so the retry runs', async () => {
     const headers = { 'idempotency-key': 'flaky-database-1' };
     erp.state.failNext = 1;
@@ -190,12 +224,63 @@ describe('Idempotency records across API instances', () => {
     assert.deepEqual(await instanceB.claim({ ...request, requestHash: 'hash-2' }), { outcome: 'acquired' });
   });
 
-  it('lets another instance take over a claim abandoned by a crashed one', async () => {
-    const store = new KnexIdempotencyRecords(database.knex, { inFlightTimeoutMs: 1_000 });
-    const request = { key: 'k-crash', principal: 'warehouse#abcdef', method: 'POST', path: '/v1/purchase-orders/PO-2/receipts', requestHash: 'h' };
+  /** Moves a claim's lease end into the past, as the clock would while its owner is dead (no timed waits). */
+  const letLeaseRunOut = (key: string) =>
+    database.knex('api_idempotency_keys').where({ idempotency_key: key }).update({ lease_expires_at: database.knex.raw(`now() - interval '1 millisecond'`) });
+
+  it('gives a claim to the instance that made it, for a lease of at most 10 seconds', async () => {
+    const store = new KnexIdempotencyRecords(database.knex, { owner: 'api-a' });
+    assert.ok(store.leaseMs <= 10_000);
+    const request = { key: 'k-lease', principal: 'warehouse#abcdef', method: 'POST', path: '/v1/purchase-orders/PO-2/receipts', requestHash: 'h' };
     assert.equal((await store.claim(request)).outcome, 'acquired');
+    const row = await database.knex('api_idempotency_keys').where({ idempotency_key: 'k-lease' }).first('lease_owner', database.knex.raw('extract(epoch from lease_expires_at - now()) * 1000 as remaining_ms'));
+    assert.equal(row.lease_owner, 'api-a');
+    assert.ok(Number(row.remaining_ms) > 0 && Number(row.remaining_ms) <= store.leaseMs);
+  });
+
+  it('lets a retry take over a claim whose API instance died (stopped renewing) once its lease ran out', async () => {
+    const dead = new KnexIdempotencyRecords(database.knex, { owner: 'api-dead' });
+    const survivor = new KnexIdempotencyRecords(database.knex, { owner: 'api-survivor' });
+    const request = { key: 'k-crash', principal: 'warehouse#abcdef', method: 'POST', path: '/v1/purchase-orders/PO-2/receipts', requestHash: 'h' };
+    assert.equal((await dead.claim(request)).outcome, 'acquired');
+    assert.equal((await survivor.claim(request)).outcome, 'in_flight', 'within its lease the claim is still the first instance\'s');
+
+    await letLeaseRunOut('k-crash');
+    assert.equal((await survivor.claim(request)).outcome, 'acquired');
+    assert.equal((await dead.claim(request)).outcome, 'in_flight', 'the new owner holds a fresh lease');
+    // Should the first instance come back, its claim is gone: it can neither renew nor release it.
+    assert.equal(await dead.renew(request), false);
+    await dead.release(request);
+    assert.equal((await database.knex('api_idempotency_keys').where({ idempotency_key: 'k-crash' }).first('lease_owner')).lease_owner, 'api-survivor');
+    await survivor.complete(request, { status: 201, headers: {}, body: '{}' });
+    assert.equal((await dead.claim(request)).outcome, 'replay', 'completed once, replayed after');
+  });
+
+  it('never takes over a claim whose instance is alive and renewing', async () => {
+    const live = new KnexIdempotencyRecords(database.knex, { owner: 'api-live' });
+    const other = new KnexIdempotencyRecords(database.knex, { owner: 'api-other' });
+    const request = { key: 'k-live', principal: 'warehouse#abcdef', method: 'POST', path: '/v1/purchase-orders/PO-3/receipts', requestHash: 'h' };
+    assert.equal((await live.claim(request)).outcome, 'acquired');
+    for (let round = 0; round < 3; round++) {
+      // The lease ran out, but the owner renewed it before anyone else asked.
+      await letLeaseRunOut('k-live');
+      assert.equal(await live.renew(request), true);
+      assert.equal((await other.claim(request)).outcome, 'in_flight');
+    }
+    await live.release(request);
+    assert.equal((await other.claim(request)).outcome, 'acquired', 'released: the retry runs');
+  });
+
+  it('takes over a claim made before leases existed only after the five minutes it was given', async () => {
+    const store = new KnexIdempotencyRecords(database.knex, { owner: 'api-new' });
+    const request = { key: 'k-old', principal: 'warehouse#abcdef', method: 'POST', path: '/v1/purchase-orders/PO-4/receipts', requestHash: 'h' };
+    // As the migration leaves an in-flight row of an older API: no owner, five minutes from its creation.
+    await database.knex('api_idempotency_keys').insert({
+      idempotency_key: 'k-old', principal: request.principal, method: 'POST', path: request.path, request_hash: 'h', state: 'in_flight',
+      lease_expires_at: database.knex.raw(`now() + interval '4 minutes'`), expires_at: database.knex.raw(`now() + interval '1 day'`),
+    });
     assert.equal((await store.claim(request)).outcome, 'in_flight');
-    await database.knex('api_idempotency_keys').where({ idempotency_key: 'k-crash' }).update({ created_at: database.knex.raw(`now() - interval '2 seconds'`) });
+    await letLeaseRunOut('k-old');
     assert.equal((await store.claim(request)).outcome, 'acquired');
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { AT, buyer, finance, issuedPo as issueFixture, supplier, warehouse, type LineSpec } from './fixtures';
 import { describe, test } from 'node:test';
 import { apply } from '../../workflows/domain/lifecycle/apply';
-import { threeWayMatch } from '../../workflows/domain/matching';
+import { threeWayMatch, withoutTolerance } from '../../workflows/domain/matching';
 import { lineAmount, round2, sum } from '../../workflows/domain/money';
 import { Invoice } from '../../workflows/domain/schemas';
 import type { Tolerances } from '../../workflows/domain/schemas';
@@ -259,6 +259,33 @@ describe('three-way match: services, lines and header', () => {
     // 0.375 → 0.38 (half-even keeps 8, the even neighbour of 7.5 cents)
     assert.equal(threeWayMatch({ state: po, invoice: invoice('INV-1', [[1, '3', '0.1250']], { total: '0.38' }), at: AT }).status, 'matched');
     assert.equal(threeWayMatch({ state: po, invoice: invoice('INV-1', [[1, '3', '0.1250']], { total: '0.37' }), at: AT }).status, 'exception');
+  });
+});
+
+describe('match reasons as the supplier sees them', () => {
+  test('a PRICE_VARIANCE keeps expected 10.00 and actual 10.30, without the tolerance of 0.20 anywhere', () => {
+    const po = received(acknowledged([{ lineNo: 1, quantity: '10', unitPrice: '10.00' }]), 'GR-1', [[1, '10']]);
+    const [reason] = reasonsOf(threeWayMatch({ state: po, invoice: invoice('INV-1', [[1, '10', '10.30']]), at: AT }));
+    const seen = withoutTolerance(reason!);
+    assert.deepEqual([seen.code, seen.expected, seen.actual, 'tolerance' in seen], ['PRICE_VARIANCE', '10.00', '10.30', false]);
+    assert.equal(seen.message, 'Invoiced unit price 10.30 differs from agreed 10.00 (line 1, SKU-1)'.replace('SKU-1', po.lines[0]!.sku));
+  });
+
+  test('a QTY_EXCEEDS_RECEIVED over a 5 % allowance says the received quantity, not received + allowance', () => {
+    const po = received(acknowledged([{ lineNo: 1, quantity: '100', unitPrice: '10.00' }], { qtyOverPct: '0.05' }), 'GR-1', [[1, '100']]);
+    const [reason] = reasonsOf(threeWayMatch({ state: po, invoice: invoice('INV-1', [[1, '110', '10.00']]), at: AT }));
+    assert.deepEqual([reason!.expected, reason!.tolerance], ['105', '5']);
+    const seen = withoutTolerance(reason!);
+    assert.deepEqual([seen.code, seen.expected, seen.actual], ['QTY_EXCEEDS_RECEIVED', '100', '110']);
+    assert.doesNotMatch(seen.message, /tolerance|105/);
+  });
+
+  test('a TOTAL_MISMATCH keeps the computed and stated totals, not the allowed difference', () => {
+    const po = received(acknowledged([{ lineNo: 1, quantity: '10', unitPrice: '10.00' }]), 'GR-1', [[1, '10']]);
+    const [reason] = reasonsOf(threeWayMatch({ state: po, invoice: invoice('INV-1', [[1, '10', '10.00']], { total: '101.00' }), at: AT }));
+    const seen = withoutTolerance(reason!);
+    assert.deepEqual([seen.code, seen.expected, seen.actual], ['TOTAL_MISMATCH', '100.00', '101.00']);
+    assert.doesNotMatch(seen.message, /more than/);
   });
 });
 

@@ -212,3 +212,17 @@ function sameReasons(a: readonly MatchReason[], b: readonly MatchReason[]): bool
     })
   );
 }
+
+/**
+ * A match reason as the supplier sees it (api/supplier-view.ts): the same code, expected and actual
+ * values, without the buyer's tolerance, neither as a field nor in the message. For
+ * QTY_EXCEEDS_RECEIVED the expected value is the received quantity, not received + tolerance.
+ * The message clauses removed here are the ones `threeWayMatch` writes above.
+ */
+export function withoutTolerance(reason: MatchReason): Omit<MatchReason, 'tolerance'> {
+  const { tolerance: _tolerance, ...rest } = reason;
+  const message = reason.message.replace(/ plus tolerance [^\s,;)]+/, '').replace(/ by more than [^\s(]+/, '');
+  if (reason.code !== 'QTY_EXCEEDS_RECEIVED') return { ...rest, message };
+  const received = /exceeds the (\S+) received/.exec(reason.message)?.[1];
+  return { ...rest, message, ...(received ? { expected: received } : {}) };
+}
