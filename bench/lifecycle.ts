@@ -33,13 +33,13 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
   let rawConnection: NativeConnection | undefined;
   try {
     say('Starting the project worker (bundling the workflow code) and the raw baseline worker ...');
-    worker = await startWorker(stack.config, { knex: stack.database.knex, logger: winston.createLogger({ silent: true }) });
+    worker = await startWorker(stack.config, { knex: stack.newPool(), logger: winston.createLogger({ silent: true }) });
     rawWorker = await Worker.create({
       connection: (rawConnection = await NativeConnection.connect({ address: stack.config.temporal.address })),
       namespace: stack.namespace,
       taskQueue: RAW_TASK_QUEUE,
       workflowsPath: require.resolve('./raw/workflows'),
-      activities: createRawActivities(stack.database.knex),
+      activities: createRawActivities(stack.newPool()),
     });
     rawRunning = rawWorker.run();
 

@@ -96,7 +96,7 @@ async function copyIssued(knex: Knex, template: string, indexes: number[]): Prom
   }
 }
 
-async function seed(count: number, say: Say): Promise<TestDatabase> {
+export async function seed(count: number, say: Say): Promise<TestDatabase> {
   const database = await createTestDatabase();
   const erp = new KnexErp(database.knex, winston.createLogger({ silent: true }));
   const readModel = new KnexReadModel(database.knex);

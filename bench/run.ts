@@ -5,6 +5,7 @@
  * Exits non-zero only when a benchmark could not run; a ratio over its target is reported as
  * FAIL in the table, not as an error.
  */
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { domainBenchmarks } from './domain';
 import { erpBenchmarks } from './erp';
@@ -15,6 +16,9 @@ import { renderTable, withinTarget } from './report';
 import { ensureDatabaseServer, ensureTemporalServer, redact, type BenchServices, type TemporalServer } from './services';
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+
+/** How busy the machine was: the 1-minute load average against the number of cores (bench/README.md). */
+const machineLoad = () => `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
 
 const SECTIONS = ['domain', 'erp', 'e2e', 'events', 'lifecycle', 'memory', 'reads'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -56,10 +60,10 @@ async function main(): Promise<number> {
   const run = async (section: Section, fn: () => Promise<BenchResult[]>) => {
     if (!sections.includes(section)) return;
     const sectionStart = performance.now();
-    say(`${section}: running ...`);
+    say(`${section}: running ... (${machineLoad()})`);
     try {
       results.push(...(await fn()));
-      say(`${section}: done in ${((performance.now() - sectionStart) / 1000).toFixed(1)} s`);
+      say(`${section}: done in ${((performance.now() - sectionStart) / 1000).toFixed(1)} s (${machineLoad()})`);
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       failures.push(`${section}: ${message}`);
@@ -101,7 +105,7 @@ async function main(): Promise<number> {
   say(
     `${passed} of ${results.length} within target, ${results.length - passed} over` +
       `${failures.length > 0 ? `, ${failures.length} section(s) could not run` : ''}; ` +
-      `total ${((performance.now() - startedAt) / 1000).toFixed(1)} s on node ${process.version}.`,
+      `total ${((performance.now() - startedAt) / 1000).toFixed(1)} s on node ${process.version}, ${machineLoad()} at the end.`,
   );
   for (const failure of failures) say(`ERROR ${failure.split('\n')[0]}`);
   return failures.length > 0 ? 1 : 0;

@@ -9,7 +9,9 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
 import winston from 'winston';
+import type { Knex } from 'knex';
 import { createApp } from '../api/app';
+import { createKnex } from '../activities/erp/database';
 import { loadConfig, type AppConfig } from '../temporal-config/env';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database';
 import { createTestNamespace } from '../test/helpers/temporal';
@@ -50,6 +52,12 @@ export interface BenchStack {
   namespace: string;
   client: Client;
   apiUrl: string;
+  /**
+   * A connection pool of its own (DATABASE_POOL_MAX connections), as a worker process has in
+   * production: the API, the project's worker and the raw worker each get one, so no side waits
+   * for a connection another tier holds.
+   */
+  newPool(): Knex;
   close(): Promise<void>;
 }
 
@@ -70,7 +78,13 @@ export async function startStack(temporal: TemporalServer): Promise<BenchStack> 
     LOG_LEVEL: 'error',
   });
   const client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace });
-  const app = createApp({ config, client, knex: database.knex, logger: winston.createLogger({ silent: true }) });
+  const pools: Knex[] = [];
+  const newPool = () => {
+    const knex = createKnex(database.url, config.database.poolMax);
+    pools.push(knex);
+    return knex;
+  };
+  const app = createApp({ config, client, knex: newPool(), logger: winston.createLogger({ silent: true }) });
   const server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
@@ -88,10 +102,12 @@ export async function startStack(temporal: TemporalServer): Promise<BenchStack> 
     namespace,
     client,
     apiUrl,
+    newPool,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await client.connection.close();
+      await Promise.all(pools.map((knex) => knex.destroy()));
       await database.drop();
     },
   };

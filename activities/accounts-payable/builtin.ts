@@ -28,7 +28,7 @@ export class BuiltinAccountsPayable implements AccountsPayablePort {
 
   async submitApprovedInvoice(invoice: InvoiceState & { poNumber: string; supplierId: string }): Promise<{ apReference: string }> {
     const normalisedNumber = normaliseDocumentNumber(invoice.invoiceNumber);
-    await this.knex('ap_invoices')
+    const inserted = await this.knex('ap_invoices')
       .insert({
         ap_reference: `AP-${shortHash(`${invoice.supplierId}/${normalisedNumber}`)}`,
         supplier_id: invoice.supplierId,
@@ -42,10 +42,14 @@ export class BuiltinAccountsPayable implements AccountsPayablePort {
       // No conflict target: racing inserts may collide on ap_reference first, and since the
       // reference is derived from supplier and number, either collision means "already booked".
       .onConflict()
-      .ignore();
-    const booked = await this.knex('ap_invoices')
-      .where({ supplier_id: invoice.supplierId, normalised_number: normalisedNumber })
-      .first<{ ap_reference: string; po_number: string }>('ap_reference', 'po_number');
+      .ignore()
+      .returning<{ ap_reference: string; po_number: string }[]>(['ap_reference', 'po_number']);
+    // Booked now (the common case, no second read), or earlier: then read what was booked.
+    const booked =
+      inserted[0] ??
+      (await this.knex('ap_invoices')
+        .where({ supplier_id: invoice.supplierId, normalised_number: normalisedNumber })
+        .first<{ ap_reference: string; po_number: string }>('ap_reference', 'po_number'));
     if (booked.po_number !== invoice.poNumber) {
       throw new AdapterRefusal(
         'DUPLICATE_INVOICE',
@@ -62,7 +66,7 @@ export class BuiltinAccountsPayable implements AccountsPayablePort {
    * the one booked row.
    */
   async executePayment(payment: PaymentExecution): Promise<{ paymentId: string }> {
-    await this.knex('ap_payments')
+    const inserted = await this.knex('ap_payments')
       .insert({
         idempotency_key: payment.idempotencyKey,
         payment_id: builtinPaymentId(payment.idempotencyKey),
@@ -77,15 +81,18 @@ export class BuiltinAccountsPayable implements AccountsPayablePort {
       // No conflict target: payment_id is derived from the key, so a racing insert may collide on
       // either unique column, and both mean "this key is already booked".
       .onConflict()
-      .ignore();
-    const booked = await this.knex('ap_payments')
-      .where({ idempotency_key: payment.idempotencyKey })
-      .first<{ payment_id: string; amount: string; invoice_number: string; currency: string }>(
-        'payment_id',
-        'amount',
-        'invoice_number',
-        'currency',
-      );
+      .ignore()
+      .returning<{ payment_id: string; amount: string; invoice_number: string; currency: string }[]>(['payment_id', 'amount', 'invoice_number', 'currency']);
+    const booked =
+      inserted[0] ??
+      (await this.knex('ap_payments')
+        .where({ idempotency_key: payment.idempotencyKey })
+        .first<{ payment_id: string; amount: string; invoice_number: string; currency: string }>(
+          'payment_id',
+          'amount',
+          'invoice_number',
+          'currency',
+        ));
     // The same key for another amount is a bug upstream, and paying it would pay the wrong amount.
     if (
       cmp(booked.amount, payment.amount) !== 0 ||

@@ -17,7 +17,8 @@ import type { PoEvent, PoState, PoView } from '../../workflows/domain/state';
 import type { BusinessEventBase, EventRecord } from '../../workflows/purchase-order/activity-contract';
 import { InvalidCommandError, SnapshotOutOfStepError, silentLog, UnbalancedJournalError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord, ErpPort, SupplierRecord } from '../ports';
-import { enqueueSupplierNotification } from '../events/supplier-notifications';
+import { supplierNotificationsInsert } from '../events/supplier-notifications';
+import { inOneRoundTrip } from './round-trips';
 import { writePurchaseOrderTables } from './po-tables';
 import { json, toSupplierRecord, type SupplierRow } from './rows';
 
@@ -36,7 +37,7 @@ export class KnexErp implements ErpPort {
   async recordBusinessEvent(record: BusinessEventRecord): Promise<{ applied: boolean }> {
     return this.record(record, async (trx) => {
       await writePurchaseOrderTables(trx, record, this.log);
-      return record;
+      return { record };
     });
   }
 
@@ -47,26 +48,35 @@ export class KnexErp implements ErpPort {
    */
   async recordEvent(record: EventRecord): Promise<{ applied: boolean }> {
     for (const event of record.events) assertWellFormed(event, record.poNumber);
-    return this.record(record, async (trx) => {
-      const row = await trx('purchase_orders').where({ po_number: record.poNumber }).forUpdate().first<{ snapshot: PoView | null } | undefined>('snapshot');
-      const previous = row?.snapshot ?? undefined;
-      const next = view(foldOnto(previous, record.events));
-      if (next.timeline.length !== record.sequence) {
-        throw new SnapshotOutOfStepError(record.poNumber, record.sequence, next.timeline.length);
-      }
-      const full: BusinessEventRecord = { ...record, po: next };
-      await writePurchaseOrderTables(trx, full, this.log, previous);
-      for (const notification of record.notifications) await enqueueSupplierNotification(trx, notification);
-      return full;
-    });
+    return this.record(
+      record,
+      async (trx, locked) => {
+        const previous = locked?.snapshot ?? undefined;
+        const next = view(foldOnto(previous, record.events));
+        if (next.timeline.length !== record.sequence) {
+          throw new SnapshotOutOfStepError(record.poNumber, record.sequence, next.timeline.length);
+        }
+        const full: BusinessEventRecord = { ...record, po: next };
+        await writePurchaseOrderTables(trx, full, this.log, previous);
+        return { record: full, alsoWrite: record.notifications.length > 0 ? [supplierNotificationsInsert(trx, record.notifications)] : [] };
+      },
+      { lockSnapshot: true },
+    );
   }
 
   /**
    * The one transaction of every business event: claim its key (a concurrent retry of the same
    * event blocks here until this transaction ends, then finds the key and writes nothing), write the
    * PO's tables, the journal, inventory and the outbox rows.
+   *
+   * With `lockSnapshot`, the claim also locks the PO's row and reads its snapshot, in the same
+   * statement; the outbox rows go with the writes `writeTables` hands back, in one statement too.
    */
-  private async record(event: BusinessEventBase, writeTables: (trx: Knex.Transaction) => Promise<BusinessEventRecord>): Promise<{ applied: boolean }> {
+  private async record(
+    event: BusinessEventBase,
+    writeTables: (trx: Knex.Transaction, locked?: { snapshot: PoView | null }) => Promise<{ record: BusinessEventRecord; alsoWrite?: Knex.QueryBuilder[] }>,
+    options: { lockSnapshot?: boolean } = {},
+  ): Promise<{ applied: boolean }> {
     if (event.journal) {
       try {
         assertBalanced(event.journal);
@@ -76,7 +86,7 @@ export class KnexErp implements ErpPort {
     }
 
     const applied = await this.knex.transaction(async (trx) => {
-      const claimed = await trx('business_event_keys')
+      const claim = trx('business_event_keys')
         .insert({
           idempotency_key: event.idempotencyKey,
           event_id: event.eventId,
@@ -87,21 +97,31 @@ export class KnexErp implements ErpPort {
         .onConflict('idempotency_key')
         .ignore()
         .returning('idempotency_key');
-      if (claimed.length === 0) return false;
+      let locked: { snapshot: PoView | null } | undefined;
+      if (options.lockSnapshot) {
+        const compiled = claim.toSQL();
+        const { rows } = await trx.raw<{ rows: { claimed: number; snapshot: PoView | null }[] }>(
+          `with claimed as (${compiled.sql})
+           select (select count(*) from claimed)::int as claimed,
+                  (select snapshot from purchase_orders where po_number = ? for update) as snapshot`,
+          [...(compiled.bindings as Knex.RawBinding[]), event.poNumber],
+        );
+        if (rows[0]!.claimed === 0) return false;
+        locked = { snapshot: rows[0]!.snapshot };
+      } else if ((await claim).length === 0) {
+        return false;
+      }
 
-      const record = await writeTables(trx);
+      const { record, alsoWrite = [] } = await writeTables(trx, locked);
       if (record.journal && record.journal.lines.length > 0) await this.postJournal(trx, record);
       if (record.inventory && record.inventory.length > 0) await this.moveInventory(trx, record);
-      await trx('outbox').insert({
-        id: record.eventId,
-        type: record.type,
-        po_number: record.poNumber,
-        occurred_at: record.at,
-        payload: json({ version: 1, ...record.payload }),
-      });
+      // One INSERT for the event and its inventory companion, so their sequence keeps that order.
+      const outboxRows = [
+        { id: record.eventId, type: record.type, po_number: record.poNumber, occurred_at: record.at, payload: json({ version: 1, ...record.payload }) },
+      ];
       if (record.inventory && record.inventory.length > 0) {
         // Inventory subscribers (WMS, planning) get their own event, from the same transaction.
-        await trx('outbox').insert({
+        outboxRows.push({
           id: `${record.eventId}/inventory`,
           type: 'inventory.adjusted',
           po_number: record.poNumber,
@@ -109,6 +129,8 @@ export class KnexErp implements ErpPort {
           payload: json({ version: 1, poNumber: record.poNumber, cause: record.type, movements: record.inventory }),
         });
       }
+      const outbox = [trx('outbox').insert(outboxRows)];
+      await inOneRoundTrip(trx, [...alsoWrite, ...outbox]);
       return true;
     });
 

@@ -22,22 +22,18 @@ export async function computeFinanceKpis(knex: Knex, now: Date, options: KpiOpti
   const grniOlderThanDays = options.grniOlderThanDays ?? 30;
   const at = now.toISOString();
   const [grni, counts, incidents, accuracy, held, heldAmounts] = await Promise.all([
+    // Per PO line, as the journal trigger keeps it (migration 20261204040000): only lines with a
+    // balance left on an open PO are in the index read.
     knex.raw<{ rows: { currency: string; lines: string; amount: string }[] }>(
-      `with balances as (
-         select e.po_number, l.po_line_no, e.currency, sum(l.credit - l.debit) as amount, min(e.posted_at) filter (where l.credit > 0) as first_receipt_at
-           from journal_entries e join journal_lines l on l.journal_entry_id = e.id and l.account = 'GRNI'
-           join purchase_orders po on po.po_number = e.po_number and po.status not in ('closed', 'cancelled')
-          where l.po_line_no is not null
-          group by e.po_number, l.po_line_no, e.currency
-       )
-       select currency, count(*) as lines, ${money('sum(amount)')} as amount from balances
-        where amount <> 0 and first_receipt_at < ?::timestamptz - make_interval(days => ?)
+      `select currency, count(*) as lines, ${money('sum(amount)')} as amount
+         from grni_line_balances
+        where amount <> 0 and po_open and first_receipt_at < ?::timestamptz - make_interval(days => ?)
         group by currency order by currency`,
       [at, grniOlderThanDays],
     ),
     knex.raw<{ rows: Record<string, string>[] }>(`
-      select (select count(*) from invoices where status in ('pending_receipt', 'exception')) as unmatched,
-             (select count(*) from invoices where status = 'approved' and posted_at is null) as unposted,
+      select (select sum(value) from read_side_counters where name = 'unmatched_invoices') as unmatched,
+             (select sum(value) from read_side_counters where name = 'unposted_invoices') as unposted,
              -- Not yet delivered: events past the slowest enabled consumer's cursor, deliveries
              -- waiting for a retry, and queued supplier notifications (docs/events.md).
              (select count(*) from outbox o,

@@ -62,8 +62,8 @@ export class KnexIdempotencyRecords implements IdempotencyRecordsPort {
   async claim(request: IdempotentRequest): Promise<IdempotencyClaim> {
     // A released or purged key can vanish between our INSERT and SELECT; then simply try again.
     for (let attempt = 0; attempt < 5; attempt++) {
-      // An expired key is forgotten: after its TTL the client may use it for something new.
-      await this.row(request).andWhere('expires_at', '<=', this.knex.fn.now()).delete();
+      // One round trip: a new key is inserted, and an expired one is taken as new (after its TTL
+      // the client may use it for something else); a live key is left as it is.
       const inserted = await this.knex(TABLE)
         .insert({
           idempotency_key: request.key,
@@ -77,7 +77,21 @@ export class KnexIdempotencyRecords implements IdempotencyRecordsPort {
           expires_at: this.knex.raw(`now() + ? * interval '1 millisecond'`, [this.ttlMs]),
         })
         .onConflict(['principal', 'idempotency_key'])
-        .ignore()
+        .merge({
+          method: request.method,
+          path: request.path,
+          request_hash: request.requestHash,
+          state: 'in_flight',
+          lease_owner: this.owner,
+          lease_expires_at: this.leaseEnd(),
+          response_status: null,
+          response_headers: null,
+          response_body: null,
+          created_at: this.knex.fn.now(),
+          completed_at: null,
+          expires_at: this.knex.raw(`now() + ? * interval '1 millisecond'`, [this.ttlMs]),
+        })
+        .where(`${TABLE}.expires_at`, '<=', this.knex.fn.now())
         .returning('idempotency_key');
       if (inserted.length > 0) return { outcome: 'acquired' };
 

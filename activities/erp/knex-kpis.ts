@@ -41,17 +41,38 @@ export async function computeKpis(knex: Knex, now: Date, options: KpiOptions = {
   };
 }
 
-/** Time from issuing a PO to the supplier's first acknowledgement. */
+/**
+ * Counters kept by triggers in the transactions that change what they count (migration
+ * 20261204040000, docs/adr/0073-read-side-aggregates.md): a few rows whatever the number of POs.
+ */
+export async function readSideCounters(knex: Knex, names: readonly string[]): Promise<Record<string, string>> {
+  const { rows } = await knex.raw<{ rows: { name: string; value: string }[] }>(
+    'select name, sum(value) as value from read_side_counters where name = any(?) group by name',
+    [[...names]],
+  );
+  const values = Object.fromEntries(names.map((name) => [name, '0']));
+  for (const row of rows) values[row.name] = row.value;
+  return values;
+}
+
+/**
+ * Time from issuing a PO to the supplier's first acknowledgement: count and total hours from the
+ * counters, the median from the middle one or two of the hours index.
+ */
 async function acknowledgementCycleTime(knex: Knex): Promise<Kpis['acknowledgementCycleTime']> {
   const { rows } = await knex.raw<{ rows: { n: string; average: string | null; median: string | null }[] }>(`
-    with first_acknowledgement as (
-      select po.po_number, extract(epoch from (min(a.acknowledged_at) - po.created_at)) / 3600.0 as hours
-        from purchase_orders po
-        join acknowledgements a on a.po_number = po.po_number
-       group by po.po_number, po.created_at
+    with totals as (
+      select coalesce(sum(value) filter (where name = 'acknowledged_pos'), 0)::bigint as n,
+             sum(value) filter (where name = 'acknowledgement_hours') as hours
+        from read_side_counters
+       where name in ('acknowledged_pos', 'acknowledgement_hours')
     )
-    select count(*) as n, avg(hours) as average, percentile_cont(0.5) within group (order by hours) as median
-      from first_acknowledgement`);
+    select n,
+           case when n > 0 then hours / n end as average,
+           (select percentile_cont(0.5) within group (order by middle.hours)
+              from (select f.hours from po_first_acknowledgements f
+                     order by f.hours offset greatest((n - 1) / 2, 0) limit 2 - n % 2) middle) as median
+      from totals`);
   const row = rows[0];
   return {
     acknowledgedPurchaseOrders: count(row?.n),
@@ -62,25 +83,15 @@ async function acknowledgementCycleTime(knex: Knex): Promise<Kpis['acknowledgeme
 
 /**
  * "Ever had an exception" is kept on the invoice by the ERP writer (`had_exception`), besides what
- * its latest state still shows (an exception, or finance's override).
+ * its latest state still shows (an exception, or finance's override); the counters classify each
+ * invoice so as it changes.
  */
 async function invoiceMatching(knex: Knex): Promise<Kpis['invoiceMatching']> {
-  const { rows } = await knex.raw<{ rows: { invoices: string; decided: string; first_pass: string; with_exception: string }[] }>(`
-    with classified as (
-      select i.status,
-             (i.had_exception or i.status = 'exception' or i.match_status = 'exception' or i.resolution_action is not null) as had_exception
-        from invoices i
-    )
-    select count(*) as invoices,
-           count(*) filter (where status <> 'pending_receipt') as decided,
-           count(*) filter (where status <> 'pending_receipt' and not had_exception) as first_pass,
-           count(*) filter (where had_exception) as with_exception
-      from classified`);
-  const row = rows[0];
-  const invoices = count(row?.invoices);
-  const decided = count(row?.decided);
-  const firstPass = count(row?.first_pass);
-  const withException = count(row?.with_exception);
+  const counters = await readSideCounters(knex, ['invoices', 'decided_invoices', 'first_pass_invoices', 'invoices_with_exception']);
+  const invoices = count(counters.invoices);
+  const decided = count(counters.decided_invoices);
+  const firstPass = count(counters.first_pass_invoices);
+  const withException = count(counters.invoices_with_exception);
   return {
     invoices,
     decidedInvoices: decided,

@@ -11,6 +11,7 @@ import { DuplicateInvoiceError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord } from '../ports';
 import { json } from './rows';
 import { writeFinanceTables } from './finance-tables';
+import { inOneRoundTrip } from './round-trips';
 
 /**
  * Everything of the PO's own tables that one event may have changed. Given the PO as it was before
@@ -44,7 +45,7 @@ function invoiceFingerprint(po: PoView, invoice: InvoiceState): string {
  */
 async function writePurchaseOrder(trx: Knex.Transaction, record: BusinessEventRecord, lines: PoView['lines']): Promise<void> {
   const po = record.po;
-  await trx('purchase_orders')
+  const order = trx('purchase_orders')
     .insert({
       po_number: po.poNumber,
       supplier_id: po.supplierId,
@@ -67,8 +68,12 @@ async function writePurchaseOrder(trx: Knex.Transaction, record: BusinessEventRe
     .merge(['buyer', 'status', 'total', 'has_open_exception', 'payment_terms', 'cancelled_at', 'cancel_reason', 'closed_at', 'snapshot', 'updated_at'])
     .where('purchase_orders.updated_at', '<=', record.at);
 
-  if (lines.length === 0) return;
-  await trx('purchase_order_lines')
+  if (lines.length === 0) {
+    await order;
+    return;
+  }
+  // The lines go in the same statement as the order (the order first, for their foreign key).
+  const orderLines = trx('purchase_order_lines')
     .insert(
       lines.map((line) => ({
         po_number: po.poNumber,
@@ -96,6 +101,7 @@ async function writePurchaseOrder(trx: Knex.Transaction, record: BusinessEventRe
     .onConflict(['po_number', 'line_no'])
     .merge()
     .where('purchase_order_lines.updated_at', '<=', record.at);
+  await inOneRoundTrip(trx, [order, orderLines]);
 }
 
 

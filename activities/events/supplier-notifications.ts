@@ -24,14 +24,22 @@ import { attemptDelivery, type AttemptOutcome } from './webhook-delivery';
  * commits, and never if it rolls back. Writing the same notification id twice changes nothing.
  */
 export async function enqueueSupplierNotification(trx: Knex | Knex.Transaction, notification: SupplierNotification): Promise<void> {
-  const body = supplierNotificationBody(notification);
-  await trx('supplier_notifications')
-    .insert({
-      ...supplierNotificationRow(notification, body),
-      body,
-      state: 'pending',
-      next_attempt_at: trx.fn.now(),
-    })
+  await supplierNotificationsInsert(trx, [notification]);
+}
+
+/**
+ * The INSERT of `enqueueSupplierNotification` for several notifications, in their order (one
+ * statement, so their sequence follows the list), not yet sent: to go with the transaction's
+ * other writes.
+ */
+export function supplierNotificationsInsert(trx: Knex | Knex.Transaction, notifications: readonly SupplierNotification[]): Knex.QueryBuilder {
+  return trx('supplier_notifications')
+    .insert(
+      notifications.map((notification) => {
+        const body = supplierNotificationBody(notification);
+        return { ...supplierNotificationRow(notification, body), body, state: 'pending', next_attempt_at: trx.fn.now() };
+      }),
+    )
     .onConflict('id')
     .ignore();
 }
@@ -57,6 +65,8 @@ interface QueuedNotification {
   payload: unknown;
   retry_step: number;
   attempts: number;
+  /** The supplier's webhook as the claim read it (in the same statement); absent: read it on delivery. */
+  webhook?: { webhook_url: string | null; webhook_secret: string | null } | null;
 }
 
 /**
@@ -74,7 +84,9 @@ export async function claimDueNotifications(knex: Knex, options: SupplierDeliver
            and not exists (select 1 from supplier_notifications earlier
                             where earlier.supplier_id = n.supplier_id and earlier.state = 'pending' and earlier.sequence < n.sequence)
          order by n.sequence limit ? for update skip locked)
-      returning id, supplier_id, po_number, type, occurred_at, body, payload, retry_step, attempts`,
+      returning id, supplier_id, po_number, type, occurred_at, body, payload, retry_step, attempts,
+                (select jsonb_build_object('webhook_url', s.webhook_url, 'webhook_secret', s.webhook_secret)
+                   from suppliers s where s.supplier_id = supplier_notifications.supplier_id) as webhook`,
     [options.owner, options.leaseMs, busy as string[], options.concurrency],
   );
   return rows;
@@ -83,9 +95,12 @@ export async function claimDueNotifications(knex: Knex, options: SupplierDeliver
 /** Sends one claimed notification and records the outcome (fenced by its lease). */
 export async function deliverNotification(knex: Knex, notification: QueuedNotification, options: SupplierDeliveryOptions): Promise<void> {
   const log = options.log ?? silentLog;
-  const supplier = await knex('suppliers')
-    .where({ supplier_id: notification.supplier_id })
-    .first<{ webhook_url: string | null; webhook_secret: string | null } | undefined>('webhook_url', 'webhook_secret');
+  const supplier =
+    notification.webhook !== undefined
+      ? (notification.webhook ?? undefined)
+      : await knex('suppliers')
+          .where({ supplier_id: notification.supplier_id })
+          .first<{ webhook_url: string | null; webhook_secret: string | null } | undefined>('webhook_url', 'webhook_secret');
   const fence = knex('supplier_notifications').where({ id: notification.id, lease_owner: options.owner });
   const settled = { lease_owner: null, lease_expires_at: null, updated_at: knex.fn.now() };
   const webhookUrl = supplier?.webhook_url ?? null;

@@ -89,6 +89,9 @@ export interface GatewayOptions {
   workers?: Pick<WorkerAvailability, 'check'>;
 }
 
+/** How many PO → supplier pairs an API instance remembers (a PO's supplier never changes). */
+const REMEMBERED_SUPPLIERS = 10_000;
+
 /**
  * The API's door to PO workflows: reads through the `status` query, writes through Updates, and
  * makes sure a supplier can neither see nor touch another supplier's PO.
@@ -96,6 +99,8 @@ export interface GatewayOptions {
 export class PurchaseOrderGateway {
   private readonly workerTimeoutMs: number;
   private readonly workers: Pick<WorkerAvailability, 'check'>;
+  /** PO number → its supplier, as the ERP or the PO's creation told it: saves a read per supplier command. */
+  private readonly suppliers = new Map<string, string>();
 
   constructor(
     private readonly client: Client,
@@ -205,13 +210,21 @@ export class PurchaseOrderGateway {
    * supplier's PO is "not found".
    */
   async supplierFor(actor: Actor, poNumber: string): Promise<string | undefined> {
-    const recorded = await this.readModel.purchaseOrderSupplier(poNumber);
+    const recorded = this.suppliers.get(poNumber) ?? (await this.readModel.purchaseOrderSupplier(poNumber));
     if (recorded !== undefined) {
+      this.rememberSupplier(poNumber, recorded);
       assertSupplierMaySee(actor, recorded, poNotFound(poNumber).message, NOT_FOUND_CODE);
       return recorded;
     }
     if (actor.role === 'supplier') await this.assertNotAnotherSuppliers(actor, poNumber);
     return undefined;
+  }
+
+  /** Remembers a PO's supplier (PO numbers are never reused: the pair holds for good). */
+  rememberSupplier(poNumber: string, supplierId: string): void {
+    if (this.suppliers.has(poNumber)) return;
+    if (this.suppliers.size >= REMEMBERED_SUPPLIERS) this.suppliers.delete(this.suppliers.keys().next().value!);
+    this.suppliers.set(poNumber, supplierId);
   }
 
   /**
@@ -402,6 +415,7 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
     if (view.requestHash !== requestHash) {
       throw new ConflictError(`Purchase order ${po.poNumber} already exists with a different body.`, 'PURCHASE_ORDER_EXISTS');
     }
+    gateway.rememberSupplier(po.poNumber, view.supplierId);
     res.status(created ? 201 : 200).json({ poNumber: po.poNumber, workflowId: id, status: view.status });
   });
 
