@@ -39,10 +39,10 @@ export interface ApiPorts {
   deadLetters: DeadLettersPort;
 }
 
-export function createApiPorts(knex: Knex, logger?: AdapterLog): ApiPorts {
+export function createApiPorts(knex: Knex, logger?: AdapterLog, options: { idempotencyInFlightTimeoutMs?: number } = {}): ApiPorts {
   return {
     readModel: new KnexReadModel(knex),
-    idempotency: new KnexIdempotencyRecords(knex),
+    idempotency: new KnexIdempotencyRecords(knex, options.idempotencyInFlightTimeoutMs === undefined ? {} : { inFlightTimeoutMs: options.idempotencyInFlightTimeoutMs }),
     finance: new KnexFinance(knex),
     subscriptions: new KnexSubscriptions(knex, logger),
     deadLetters: new KnexDeadLetters(knex, logger),

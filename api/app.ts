@@ -45,7 +45,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger), ...deps.ports };
+  const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger, { idempotencyInFlightTimeoutMs: config.recovery.idempotencyInFlightTimeoutMs }), ...deps.ports };
   const metrics = new ApiMetrics();
   const gateway = new PurchaseOrderGateway(client, undefined, readModel);
   const idempotent = idempotencyKeys(idempotency, logger);
@@ -70,7 +70,7 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use(requireJsonContentType);
   v1.use(guardJsonBody);
   v1.use('/suppliers', suppliersRouter({ readModel, idempotent }));
-  v1.use('/purchase-orders', purchaseOrdersRouter({ client, readModel, gateway, idempotent }));
+  v1.use('/purchase-orders', purchaseOrdersRouter({ client, readModel, gateway, idempotent, workflowTaskTimeoutMs: config.recovery.workflowTaskTimeoutMs }));
   v1.use('/purchase-orders', documentsRouter({ readModel, gateway, idempotent }));
   v1.use('/purchase-orders', financeRouter({ readModel, gateway, idempotent }));
   v1.use('/suppliers', supplierHoldsRouter({ finance, gateway, idempotent }));

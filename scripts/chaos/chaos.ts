@@ -111,17 +111,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const supplier = await client.call('PUT', '/v1/suppliers/ACME', 'procurement', { name: 'Acme Industrial', currency: 'USD', paymentTerms: { netDays: 0 } });
     if (supplier.status !== 200) throw new Error(`Creating the supplier answered ${supplier.status}: ${JSON.stringify(supplier.body)}`);
 
-    const deadline = Date.now() + options.durationMs;
+    const loadStartedAt = Date.now();
+    const deadline = loadStartedAt + options.durationMs;
     const closed = new Set<string>();
     let started = 0;
     const injected: Record<FaultKind, number> = { 'worker SIGKILL': 0, 'Temporal restart': 0, 'API restart': 0, 'DB connection drop': 0 };
 
     let loadDone = false;
+    const faultCount = options.workerKills + options.temporalRestarts + options.apiRestarts + options.dbDrops;
+    // POs arrive at a steady pace over the time the faults take, so every fault meets a load.
+    const arrivalGapMs = (faultCount * options.faultIntervalMs) / options.pos;
     const load = (async () => {
       let next = 0;
       const lane = async () => {
         while (next < options.pos && Date.now() < deadline) {
           const index = ++next;
+          await sleep(loadStartedAt + (index - 1) * arrivalGapMs - Date.now());
           started++;
           const poNumber = `PO-CHAOS-${String(index).padStart(4, '0')}`;
           if (await lifecycle(client, poNumber, random, deadline)) closed.add(poNumber);
@@ -157,8 +162,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const at = `${seconds(options.durationMs - (deadline - Date.now()))}`;
         switch (fault) {
           case 'worker SIGKILL': {
-            const running = stack.workers.filter((worker) => worker.running);
-            const victim = running[Math.floor(random() * running.length)];
+            // A worker dies while another one polls: what is measured is how soon the survivor
+            // takes over, not how long a process takes to start. (With one worker, it just dies.)
+            const victim = await workerToKill(stack.workers, random, deadline);
             if (!victim) continue;
             await victim.kill();
             restartLater(victim, 0);
@@ -190,9 +196,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       await Promise.all(restarts);
     })();
 
-    const progress = setInterval(() => say(`  ${closed.size}/${options.pos} closed, ${started} started, ${tally.commands.length} commands answered`), 15_000);
+    const progress = setInterval(() => say(`  ${seconds(Date.now() - loadStartedAt)}: ${closed.size}/${options.pos} closed, ${started} started, ${tally.commands.length} commands answered`), 15_000);
     await Promise.all([load, faults]).finally(() => clearInterval(progress));
-    say(`Load finished: ${closed.size}/${options.pos} POs closed. Checking ...`);
+    say(`Load finished after ${seconds(Date.now() - loadStartedAt)}: ${closed.size}/${options.pos} POs closed. Checking ...`);
 
     // Everything back up before the checks, so Temporal can be asked.
     await stack.temporal.start();
@@ -259,6 +265,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `Duplicates: ${duplicates.map((duplicate) => `${duplicate.kind} ${duplicate.extra}`).join(', ')}`,
       `HTTP answers: ${Object.entries(statuses).map(([key, n]) => `${key} ×${n}`).join(', ')}`,
       `Commands (end to end, retries included; n=${latencies.length}, ${retried.length} retried): p50 ${seconds(p50)}, p99 ${seconds(p99)}, max ${seconds(max)}; longest in-flight-claim stall ${seconds(maxStall)}`,
+      `Slowest: ${[...tally.commands].sort((a, b) => b.latencyMs - a.latencyMs).slice(0, 5).map((c) => `${c.name} ${c.poNumber} at ${seconds(c.startedAt - loadStartedAt)} took ${seconds(c.latencyMs)} (${c.attempts} attempts)`).join('; ')}`,
       '',
       ...checks.map((check) => `  ${check.ok ? 'PASS' : 'FAIL'}  ${check.name}: ${check.detail}`),
     ];
@@ -296,6 +303,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
+/** A ready worker to kill, once another one is ready too (or the only one). */
+async function workerToKill(workers: Role[], random: () => number, deadline: number): Promise<Role | undefined> {
+  while (Date.now() < deadline) {
+    const ready = workers.filter((worker) => worker.isReady);
+    if (ready.length >= Math.min(2, workers.length)) return ready[Math.floor(random() * ready.length)];
+    await sleep(250);
+  }
+  return undefined;
+}
+
 /** One PO from issue to close, as a buyer, a supplier, a warehouse and finance would drive it. Answers whether it closed. */
 async function lifecycle(client: ChaosClient, poNumber: string, random: () => number, deadline: number): Promise<boolean> {
   const lineCount = 1 + Math.floor(random() * 2);
@@ -327,7 +344,7 @@ async function lifecycle(client: ChaosClient, poNumber: string, random: () => nu
   let paid = false;
   for (const [name, url, key, body, expected] of steps) {
     if (Date.now() > deadline) return false;
-    const answer = await client.command(name, url, key, body, `${name}-${poNumber}`, expected);
+    const answer = await client.command(name, poNumber, url, key, body, `${name}-${poNumber}`, expected);
     if (!expected.includes(answer.status)) return false;
     if (name === 'invoice') paid = answer.body?.status === 'paid';
   }
@@ -337,6 +354,6 @@ async function lifecycle(client: ChaosClient, poNumber: string, random: () => nu
     if (po.status === 200 && po.body?.invoices?.[0]?.status === 'paid') break;
     await sleep(1_000);
   }
-  const cleared = await client.command('clear payment', `${base}/invoices/INV-${poNumber}/payment-status`, 'finance', { status: 'cleared', reference: `BANK-${poNumber}` }, `clear-${poNumber}`, [200]);
+  const cleared = await client.command('clear payment', poNumber, `${base}/invoices/INV-${poNumber}/payment-status`, 'finance', { status: 'cleared', reference: `BANK-${poNumber}` }, `clear-${poNumber}`, [200]);
   return cleared.status === 200 && cleared.body?.status === 'closed';
 }

@@ -25,6 +25,9 @@ export function seededRandom(seed: number): () => number {
 
 export interface CommandStats {
   name: string;
+  poNumber: string;
+  /** Epoch ms of the first attempt. */
+  startedAt: number;
   latencyMs: number;
   attempts: number;
   /** Time spent on 409 IDEMPOTENCY_KEY_IN_FLIGHT answers. */
@@ -107,7 +110,7 @@ export class ChaosClient {
    * A command through to its answer: retried with the same Idempotency-Key while the answer says
    * "later", or that the key's first request is still in flight (an API that died holding it).
    */
-  async command(name: string, url: string, key: string, body: unknown, idempotencyKey: string, expected: number[]): Promise<Answer> {
+  async command(name: string, poNumber: string, url: string, key: string, body: unknown, idempotencyKey: string, expected: number[]): Promise<Answer> {
     const started = Date.now();
     let attempts = 0;
     let inFlightStallMs = 0;
@@ -126,7 +129,7 @@ export class ChaosClient {
       const givingUp = Date.now() - started > this.giveUpMs;
       if ((!later(answer) && !inFlight) || givingUp) {
         if (stalledSince !== undefined) inFlightStallMs += Date.now() - stalledSince;
-        this.tally.commands.push({ name, latencyMs: Date.now() - started, attempts, inFlightStallMs, status: answer.status });
+        this.tally.commands.push({ name, poNumber, startedAt: started, latencyMs: Date.now() - started, attempts, inFlightStallMs, status: answer.status });
         if (!expected.includes(answer.status)) this.tally.unexpected.push(`${name} ${url}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
         return answer;
       }

@@ -42,6 +42,8 @@ export class Role {
   private exited: Promise<void> = Promise.resolve();
   /** How many times it was started (1 + restarts). */
   starts = 0;
+  /** Started and answering its readiness check since. */
+  readySince: number | undefined;
 
   constructor(
     readonly name: string,
@@ -71,15 +73,24 @@ export class Role {
     void this.exited.then(() => log.end(`--- ${new Date().toISOString()} exited (${child.signalCode ?? child.exitCode})\n`));
     this.child = child;
     this.starts++;
+    this.readySince = undefined;
+    const startedAt = Date.now();
     await waitUntil(async () => {
       if (!this.running) throw new Error(`${this.name} exited while starting; see ${this.logFile}`);
       return this.ready();
     }, `${this.name} to be ready (log: ${this.logFile})`, this.readyTimeoutMs);
+    this.readySince = Date.now();
+    log.write(`--- ${new Date().toISOString()} ready after ${this.readySince - startedAt} ms\n`);
+  }
+
+  get isReady(): boolean {
+    return this.running && this.readySince !== undefined;
   }
 
   /** SIGKILL: no drain, no goodbye, as a crashed machine would. */
   async kill(): Promise<void> {
     if (!this.running) return;
+    this.readySince = undefined;
     this.child!.kill('SIGKILL');
     await this.exited;
   }
