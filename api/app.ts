@@ -74,7 +74,7 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use(requireJsonContentType);
   v1.use(guardJsonBody);
   v1.use('/suppliers', suppliersRouter({ readModel, idempotent }));
-  v1.use('/purchase-orders', purchaseOrdersRouter({ client, readModel, gateway, idempotent }));
+  v1.use('/purchase-orders', purchaseOrdersRouter({ client, readModel, gateway, idempotent, workflowTaskTimeoutMs: config.recovery.workflowTaskTimeoutMs }));
   v1.use('/purchase-orders', documentsRouter({ readModel, gateway, idempotent }));
   v1.use('/purchase-orders', financeRouter({ readModel, gateway, idempotent }));
   v1.use('/suppliers', supplierHoldsRouter({ finance, gateway, idempotent }));

@@ -67,6 +67,21 @@ export interface AppConfig {
   worker: { metricsAddress?: string; healthAddress?: string; sizing: WorkerSizingSettings };
   /** OpenTelemetry tracing (temporal-config/tracing.ts); the OTel SDK reads the other OTEL_* variables itself. */
   tracing: TracingSettings;
+  /** How soon a lost attempt is noticed and taken over (docs/operations.md, "Recovering from a dead process"). */
+  recovery: RecoverySettings;
+}
+
+export interface RecoverySettings {
+  /**
+   * WORKFLOW_TASK_TIMEOUT_MS: a PO's workflow task (and the local activities it runs: every ERP
+   * and AP write) is retried on another worker this long after its worker died. Set when a PO starts.
+   */
+  workflowTaskTimeoutMs: number;
+  /**
+   * WORKER_STICKY_QUEUE_TIMEOUT_MS: how long a task waits for the worker that has the PO cached
+   * before any worker may take it (a dead worker's POs move on after this).
+   */
+  stickyQueueTimeoutMs: number;
 }
 
 /** Explicit worker cache and slot settings; unset ones are derived from memory (temporal-config/worker-sizing.ts). */
@@ -281,7 +296,12 @@ const natsUrls = optionalString.pipe(
     .optional(),
 );
 
+/** Defaults of RecoverySettings: see docs/adr/0066-recovery-from-a-dead-worker.md for the figures behind them. */
+export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
+export const DEFAULT_STICKY_QUEUE_TIMEOUT_MS = 10_000;
+
 /** Keys are the environment variable names, so an issue path names the variable to fix. */
+
 const environmentSchema = z.object({
     NODE_ENV: optionalString.pipe(z.enum(['development', 'production', 'test']).default('development')),
     LOG_LEVEL: optionalString.pipe(z.enum(LOG_LEVELS).default('info')),
@@ -353,6 +373,8 @@ const environmentSchema = z.object({
     WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: optionalPositiveInt(),
     WORKER_MAX_CONCURRENT_ACTIVITIES: optionalPositiveInt(),
     WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: optionalPositiveInt(),
+    WORKFLOW_TASK_TIMEOUT_MS: positiveInt(DEFAULT_WORKFLOW_TASK_TIMEOUT_MS),
+    WORKER_STICKY_QUEUE_TIMEOUT_MS: positiveInt(DEFAULT_STICKY_QUEUE_TIMEOUT_MS),
     OTEL_SDK_DISABLED: booleanFlag(false),
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(httpUrl.optional()),
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalString.pipe(httpUrl.optional()),
@@ -478,6 +500,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
       serviceName: e.OTEL_SERVICE_NAME,
     }),
+    recovery: {
+      workflowTaskTimeoutMs: e.WORKFLOW_TASK_TIMEOUT_MS,
+      stickyQueueTimeoutMs: e.WORKER_STICKY_QUEUE_TIMEOUT_MS,
+    },
   };
 }
 

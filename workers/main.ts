@@ -6,6 +6,7 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { createActivities } from '../activities';
+import { heartbeatInterceptor } from '../activities/heartbeats';
 import { incidentInterceptor } from '../activities/incidents';
 import { KnexIncidentRecorder } from '../activities/erp/integration-incidents';
 import { createPorts } from '../activities/wiring';
@@ -101,6 +102,7 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
         // A prebuilt bundle has them built in (scripts/build-workflow-bundle.ts).
         ...(workflowCode.workflowsPath ? { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] } : {}),
         activity: [
+          heartbeatInterceptor(),
           incidentInterceptor(new KnexIncidentRecorder(knex), (error) => logger.warn('Could not record an integration incident', { error: String(error) })),
           ...(tracing?.activityInterceptors ?? []),
         ],
@@ -108,6 +110,9 @@ export async function startWorker(config: AppConfig, deps: WorkerDependencies = 
       sinks: tracing?.sinks ?? UNTRACED_SINKS,
       // Long enough for an in-flight ERP posting or webhook to finish on a deploy.
       shutdownGraceTime: WORKER_SHUTDOWN_GRACE,
+      // A task for a PO this worker has cached waits this long for it; after that any worker takes
+      // it, so a dead worker's POs move on (docs/adr/0066).
+      stickyQueueScheduleToStartTimeout: config.recovery.stickyQueueTimeoutMs,
       ...slots,
       ...deps.workerOptions,
     });

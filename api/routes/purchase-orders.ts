@@ -369,9 +369,11 @@ export interface PurchaseOrderRouteDeps {
   gateway: PurchaseOrderGateway;
   /** Idempotency-Key middleware for writes. */
   idempotent: RequestHandler;
+  /** How long after its worker died a PO's workflow task is retried elsewhere (WORKFLOW_TASK_TIMEOUT_MS); Temporal's 10 s when unset. */
+  workflowTaskTimeoutMs?: number;
 }
 
-export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }: PurchaseOrderRouteDeps): Router {
+export function purchaseOrdersRouter({ client, readModel, gateway, idempotent, workflowTaskTimeoutMs }: PurchaseOrderRouteDeps): Router {
   const router = Router();
 
   router.post('/', allowRoles('procurement'), idempotent, async (req, res) => {
@@ -393,6 +395,9 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
       // policy) of the same number refuses the start, so only the request that creates it gets 201.
       workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // Every ERP and AP write runs as a local activity inside a workflow task: when the worker
+      // running it dies, this is how soon another worker runs it again (docs/adr/0066).
+      ...(workflowTaskTimeoutMs !== undefined ? { workflowTaskTimeout: workflowTaskTimeoutMs } : {}),
       typedSearchAttributes: [
         { key: PO_NUMBER, value: po.poNumber },
         { key: SUPPLIER_ID, value: po.supplierId },

@@ -10,11 +10,21 @@ import { DomainError } from '../domain/errors';
 export const NON_RETRYABLE = ['DUPLICATE_INVOICE', 'UNKNOWN_SUPPLIER', 'UNBALANCED_JOURNAL', 'INVALID_COMMAND'];
 
 /**
+ * How soon an activity task whose worker died is noticed and retried: every remote activity
+ * heartbeats while it runs (activities/heartbeats.ts), so a lost attempt is retried after this,
+ * not after its start-to-close timeout. Local activities, which carry every ERP and AP write of
+ * runs on the compact record, live and die with their workflow task (WORKFLOW_TASK_TIMEOUT_MS).
+ * docs/adr/0066-recovery-from-a-dead-worker.md.
+ */
+const HEARTBEAT_TIMEOUT = '5 seconds';
+
+/**
  * The ERP as an activity (runs started before the compact record): one transaction per business
- * event, retried until the database answers; a lost attempt is noticed after 10 s, not 30.
+ * event, retried until the database answers; a lost attempt is noticed after 5 s.
  */
 export const erp = proxyActivities<PurchaseOrderActivities>({
   startToCloseTimeout: '10 seconds',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NON_RETRYABLE },
 });
 
@@ -30,6 +40,7 @@ export const reads = proxyLocalActivities<PurchaseOrderActivities>({
  */
 export const payables = proxyActivities<PurchaseOrderActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: [...NON_RETRYABLE, 'AP_REJECTED', 'PAYMENT_KEY_REUSED'] },
 });
 
@@ -52,6 +63,7 @@ export const payablesLocal = proxyLocalActivities<PurchaseOrderActivities>({
 /** Supplier notifications: retried for hours, then given up and logged; commands never wait for them. */
 export const partners = proxyActivities<PurchaseOrderActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes', maximumAttempts: 50 },
 });
 
