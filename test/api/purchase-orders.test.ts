@@ -355,6 +355,33 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
   });
 
   describe('buyer changes and cancellation', () => {
+    it('refuses to approve a supplier price change (10.00 → 11.00) after the goods arrived with 409 CHANGE_AFTER_RECEIPT; rejected, the invoice at 10.00 matches', async () => {
+      assert.equal((await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-LEDGER', 'ACME', '10', '10.00') })).status, 201);
+      const proposed = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/acknowledgement', {
+        key: 'acme',
+        body: { type: 'accept_with_changes', lines: [{ lineNo: 1, status: 'changed', unitPrice: '11.00' }] },
+      });
+      assert.equal(proposed.status, 200, proposed.text);
+      const received = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/receipts', { key: 'warehouse', body: { receiptNumber: 'GR-LEDGER', lines: [{ lineNo: 1, quantityReceived: '10' }] } });
+      assert.equal(received.status, 201, received.text);
+
+      const approved = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/change-decision', { key: 'procurement', body: { decision: 'approve' } });
+      assert.equal(approved.status, 409, approved.text);
+      assert.equal(problemShape(approved).code, 'CHANGE_AFTER_RECEIPT');
+      conforms('post', '/v1/purchase-orders/{poNumber}/change-decision', approved);
+      const rejected = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/change-decision', { key: 'procurement', body: { decision: 'reject', reason: 'Received at 10.00' } });
+      assert.equal(rejected.status, 200, rejected.text);
+      assert.equal(rejected.body.lines[0].agreedUnitPrice, '10.00');
+      const ack = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/acknowledgement', { key: 'acme', body: { type: 'accept' } });
+      assert.equal(ack.status, 200, ack.text);
+      const invoiced = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/invoices', {
+        key: 'acme',
+        body: { invoiceNumber: 'INV-LEDGER', invoiceDate: '2026-12-01', currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' },
+      });
+      assert.equal(invoiced.status, 201, invoiced.text);
+      assert.notEqual(invoiced.body.status, 'exception', invoiced.text);
+    });
+
     it('lets procurement change and cancel a PO before receipt, and refuses cancel after receipt with 409', async () => {
       const created = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-2') });
       assert.equal(created.status, 201);
