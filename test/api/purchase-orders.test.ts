@@ -67,10 +67,11 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
   let worker: RunningWorker;
   let client: Client;
   let api: ApiUnderTest;
+  let address: string;
   const conforms = conformance(openApiDocument());
 
   before(async () => {
-    const address = await testTemporalAddress();
+    address = await testTemporalAddress();
     const namespace = await createTestNamespace(address, 'p2p-api');
     database = await createTestDatabase();
     const config = stackConfig(database, address, namespace);
@@ -467,6 +468,20 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
         assert.ok(Number(mapped.headers['Retry-After']) > 0);
       } finally {
         await stuck.terminate('test over');
+      }
+    });
+
+    it('reports on /readyz that no worker polls the task queue, and stays ready: reads still have the snapshot', async () => {
+      const empty = await createTestNamespace(address, 'p2p-no-workers');
+      const lonely = new Client({ connection: client.connection, namespace: empty });
+      const withoutWorkers = await startApi({ client: lonely, database, env: { TEMPORAL_NAMESPACE: empty } });
+      try {
+        const ready = await withoutWorkers.request('GET', '/readyz');
+        assert.equal(ready.status, 200, ready.text);
+        assert.deepEqual(ready.body.checks.workers, { ok: false, pollers: 0, error: 'NO_POLLERS' });
+        conforms('get', '/readyz', ready);
+      } finally {
+        await withoutWorkers.close();
       }
     });
 
