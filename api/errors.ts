@@ -173,8 +173,19 @@ export function cursorRefusal(cursor: string | undefined): (error: unknown) => n
 
 const DOMAIN_KIND_STATUS: Record<string, number> = { conflict: 409, unprocessable: 422, not_found: 404 };
 
-/** gRPC codes meaning "Temporal could not serve this right now", not "your request is wrong". */
-const GRPC_UNAVAILABLE_CODES = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
+/**
+ * gRPC codes meaning "Temporal could not serve this right now", not "your request is wrong". A
+ * call cancelled under us (the worker or server holding it went away) or an internal error of the
+ * server is worth a retry, never a bare 500.
+ */
+const GRPC_UNAVAILABLE_CODES = new Set([
+  1 /* CANCELLED */,
+  2 /* UNKNOWN */,
+  4 /* DEADLINE_EXCEEDED */,
+  8 /* RESOURCE_EXHAUSTED */,
+  13 /* INTERNAL */,
+  14 /* UNAVAILABLE */,
+]);
 
 /** node/pg/knex signals that the database is down or saturated. */
 const DATABASE_UNAVAILABLE_CODES = new Set([

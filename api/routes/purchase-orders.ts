@@ -54,6 +54,7 @@ import {
   isUnansweredByWorker,
   NotFoundError,
   temporalUnavailable,
+  toApiError,
   UnprocessableError,
   WorkerUnavailableError,
   zodIssuesToErrors,
@@ -158,19 +159,20 @@ export class PurchaseOrderGateway {
   }
 
   /**
-   * The PO as `actor` may see it, from its workflow; when no worker can answer, from the ERP's
-   * snapshot (the PO as its last command left it), so suppliers and finance can still read. A PO
-   * the ERP has not recorded yet has no snapshot: the caller hears 503 WORKER_UNAVAILABLE.
-   * Another supplier's PO is "not found" either way.
+   * The PO as `actor` may see it, from its workflow; when no worker (or no Temporal) can answer,
+   * from the ERP's snapshot (the PO as its last command left it), so suppliers and finance can
+   * still read. A PO the ERP has not recorded yet has no snapshot: the caller hears the 503.
+   * Another supplier's PO is "not found" either way (ownership from the ERP, else from Temporal).
    */
   async readFor(actor: Actor, poNumber: string): Promise<{ view: PoView; servedFrom: ServedFrom }> {
-    if (actor.role === 'supplier') await this.assertNotAnotherSuppliers(actor, poNumber);
+    if (actor.role === 'supplier') await this.supplierFor(actor, poNumber);
     let view: PoView;
     let servedFrom: ServedFrom = 'workflow';
     try {
       view = await this.view(poNumber);
     } catch (error) {
-      if (!(error instanceof WorkerUnavailableError)) throw error;
+      const code = toApiError(error).code;
+      if (code !== 'WORKER_UNAVAILABLE' && code !== 'TEMPORAL_UNAVAILABLE') throw error;
       const snapshot = await this.readModel.getPurchaseOrderSnapshot(poNumber);
       if (!snapshot) throw error;
       view = snapshot;

@@ -202,6 +202,8 @@ describe('mapping failures to problems', () => {
     const cancelled = toApiError(new ServiceError('Failed to query Workflow', { cause: grpc(1, 'context canceled') }));
     assert.equal(cancelled.status, 503);
     assert.equal(cancelled.headers['Retry-After'] !== undefined, true);
+    assert.equal(toApiError(new ServiceError('Failed to query Workflow', { cause: grpc(13, 'internal error') })).status, 503);
+    assert.equal(toApiError(new ServiceError('Failed to query Workflow', { cause: grpc(3, 'invalid argument') })).status, 500, 'not every gRPC failure is an outage');
 
     for (const [code, message] of [[1, 'Call cancelled'], [4, 'Deadline exceeded'], [9, 'Workflow Task in failed state']] as const) {
       assert.equal(isUnansweredByWorker(new ServiceError('Failed to query Workflow', { cause: grpc(code, message) })), true, message);

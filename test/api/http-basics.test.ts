@@ -1,6 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestDatabase } from '../helpers/database';
+import { view } from '../../workflows/domain/lifecycle/views';
+import { issuedPo } from '../unit/fixtures';
 import { ALL_KEYS, KEYS, problemShape, startApi } from './api-harness';
 import type { ApiUnderTest, KeyName } from './api-harness';
 
@@ -225,6 +227,24 @@ describe('HTTP API without a running purchase order workflow', () => {
       const response = await api.request('GET', '/v1/purchase-orders/PO-1', { key: 'operator' });
       assert.equal(response.status, 503);
       assert.equal(problemShape(response).code, 'TEMPORAL_UNAVAILABLE');
+    });
+
+    it('serves a PO the ERP holds from its snapshot while Temporal is down, marked as such; another supplier still gets 404', async () => {
+      assert.equal((await api.request('PUT', '/v1/suppliers/ACME', { key: 'procurement', body: acmeSupplier })).status, 200);
+      const snapshot = view(issuedPo([{ lineNo: 1, quantity: '10', unitPrice: '12.50' }], { poNumber: 'PO-SNAPSHOT' }));
+      await api.database.knex('purchase_orders').insert({
+        po_number: 'PO-SNAPSHOT', supplier_id: 'ACME', currency: 'USD', status: snapshot.status, total: snapshot.total, request_hash: snapshot.requestHash,
+        workflow_id: 'purchase-order:PO-SNAPSHOT', snapshot: JSON.stringify(snapshot), created_at: snapshot.createdAt, updated_at: snapshot.createdAt,
+      });
+      for (const key of ['finance', 'acme'] as const) {
+        const read = await api.request('GET', '/v1/purchase-orders/PO-SNAPSHOT', { key });
+        assert.equal(read.status, 200, read.text);
+        assert.equal(read.headers.get('served-from'), 'snapshot');
+        assert.equal(read.body.servedFrom, 'snapshot');
+        assert.equal(read.body.poNumber, 'PO-SNAPSHOT');
+      }
+      const theirs = await api.request('GET', '/v1/purchase-orders/PO-SNAPSHOT', { key: 'globex' });
+      assert.equal(theirs.status, 404, theirs.text);
     });
 
     it('exposes request counts by route and status and a latency histogram', async () => {

@@ -67,10 +67,11 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
   let worker: RunningWorker;
   let client: Client;
   let api: ApiUnderTest;
+  let address: string;
   const conforms = conformance(openApiDocument());
 
   before(async () => {
-    const address = await testTemporalAddress();
+    address = await testTemporalAddress();
     const namespace = await createTestNamespace(address, 'p2p-api');
     database = await createTestDatabase();
     const config = stackConfig(database, address, namespace);
@@ -355,6 +356,33 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
   });
 
   describe('buyer changes and cancellation', () => {
+    it('refuses to approve a supplier price change (10.00 → 11.00) after the goods arrived with 409 CHANGE_AFTER_RECEIPT; rejected, the invoice at 10.00 matches', async () => {
+      assert.equal((await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-LEDGER', 'ACME', '10', '10.00') })).status, 201);
+      const proposed = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/acknowledgement', {
+        key: 'acme',
+        body: { type: 'accept_with_changes', lines: [{ lineNo: 1, status: 'changed', unitPrice: '11.00' }] },
+      });
+      assert.equal(proposed.status, 200, proposed.text);
+      const received = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/receipts', { key: 'warehouse', body: { receiptNumber: 'GR-LEDGER', lines: [{ lineNo: 1, quantityReceived: '10' }] } });
+      assert.equal(received.status, 201, received.text);
+
+      const approved = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/change-decision', { key: 'procurement', body: { decision: 'approve' } });
+      assert.equal(approved.status, 409, approved.text);
+      assert.equal(problemShape(approved).code, 'CHANGE_AFTER_RECEIPT');
+      conforms('post', '/v1/purchase-orders/{poNumber}/change-decision', approved);
+      const rejected = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/change-decision', { key: 'procurement', body: { decision: 'reject', reason: 'Received at 10.00' } });
+      assert.equal(rejected.status, 200, rejected.text);
+      assert.equal(rejected.body.lines[0].agreedUnitPrice, '10.00');
+      const ack = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/acknowledgement', { key: 'acme', body: { type: 'accept' } });
+      assert.equal(ack.status, 200, ack.text);
+      const invoiced = await api.request('POST', '/v1/purchase-orders/PO-API-LEDGER/invoices', {
+        key: 'acme',
+        body: { invoiceNumber: 'INV-LEDGER', invoiceDate: '2026-12-01', currency: 'USD', lines: [{ lineNo: 1, quantity: '10', unitPrice: '10.00' }], total: '100.00' },
+      });
+      assert.equal(invoiced.status, 201, invoiced.text);
+      assert.notEqual(invoiced.body.status, 'exception', invoiced.text);
+    });
+
     it('lets procurement change and cancel a PO before receipt, and refuses cancel after receipt with 409', async () => {
       const created = await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: po('PO-API-2') });
       assert.equal(created.status, 201);
@@ -440,6 +468,20 @@ describe('purchase orders through the API, on the real workflow', { timeout: 300
         assert.ok(Number(mapped.headers['Retry-After']) > 0);
       } finally {
         await stuck.terminate('test over');
+      }
+    });
+
+    it('reports on /readyz that no worker polls the task queue, and stays ready: reads still have the snapshot', async () => {
+      const empty = await createTestNamespace(address, 'p2p-no-workers');
+      const lonely = new Client({ connection: client.connection, namespace: empty });
+      const withoutWorkers = await startApi({ client: lonely, database, env: { TEMPORAL_NAMESPACE: empty } });
+      try {
+        const ready = await withoutWorkers.request('GET', '/readyz');
+        assert.equal(ready.status, 200, ready.text);
+        assert.deepEqual(ready.body.checks.workers, { ok: false, pollers: 0, error: 'NO_POLLERS' });
+        conforms('get', '/readyz', ready);
+      } finally {
+        await withoutWorkers.close();
       }
     });
 

@@ -1,7 +1,9 @@
 /**
  * Properties of the finance controls for any sequence of commands, not just the examples a person
  * thought of: a held invoice is never paid; returns keep inventory, GRNI and AP consistent down
- * to 0 at close; no PO or raising change order reaches the supplier without its approvals.
+ * to 0 at close; no PO or raising change order reaches the supplier without its approvals;
+ * supplier changes decided around receipts never re-value received goods, and a closed PO never
+ * holds GRNI or AP.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -176,6 +178,107 @@ describe('property: returns to vendor', () => {
         const balances = accountBalances(sim.journals);
         assert.equal(balances.GRNI, '0.00', `GRNI left at ${balances.GRNI}`);
         assert.equal(balances.AP, '0.00', `AP left at ${balances.AP}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('property: supplier changes around receipts', () => {
+  type ChangeStep = { kind: 'propose' | 'approve' | 'reject' | 'ack' | 'receive' | 'invoice' | 'wait'; pick: number; change: 'price' | 'quantity' | 'reject'; cents: number; fraction: number };
+  const arbStep: fc.Arbitrary<ChangeStep> = fc.record({
+    kind: fc.constantFrom('propose', 'propose', 'approve', 'approve', 'reject', 'ack', 'receive', 'receive', 'invoice', 'wait'),
+    pick: fc.nat(),
+    change: fc.constantFrom('price', 'price', 'quantity', 'reject'),
+    cents: fc.integer({ min: -500, max: 500 }),
+    fraction: fc.integer({ min: 1, max: 4 }),
+  });
+  const arbLines = fc.array(fc.record({ units: fc.integer({ min: 1, max: 40 }), cents: fc.integer({ min: 600, max: 5_000 }) }), { minLength: 1, maxLength: 3 })
+    .map((lines) => lines.map((l, i) => ({ lineNo: i + 1, quantity: String(l.units), unitPrice: price(l.cents) })));
+
+  /** What the journals must hold at any time: GRNI = Σ value(received) − value(posted), INVENTORY = Σ value(received), at the price each receipt was valued at. */
+  function assertLedger(sim: Sim, valuedAt: Map<number, string>): void {
+    const balances = accountBalances(sim.journals);
+    for (const line of sim.state.lines) {
+      if (dec(line.receivedQuantity).greaterThan(0)) assert.equal(line.agreedUnitPrice, valuedAt.get(line.lineNo), `line ${line.lineNo} re-priced after receipt`);
+    }
+    const grni = sim.state.lines.reduce((t, l) => t.plus(new D(l.receivedQuantity).times(l.agreedUnitPrice).toDecimalPlaces(2)).minus(new D(postedNetQuantity(sim.state, l.lineNo, {})).times(l.agreedUnitPrice).toDecimalPlaces(2)), new D(0));
+    assert.equal(balances.GRNI, round2(grni.negated()), 'GRNI = value(received) − value(posted), as a credit');
+    if (sim.state.closedAt) {
+      assert.equal(balances.GRNI, '0.00', `closed with GRNI ${balances.GRNI}`);
+      assert.equal(balances.AP, '0.00', `closed with AP ${balances.AP}`);
+    }
+  }
+
+  test('a change the buyer decides after goods arrived never re-values them (CHANGE_AFTER_RECEIPT instead), and a closed PO holds neither GRNI nor AP', () => {
+    fc.assert(
+      fc.property(arbLines, fc.array(arbStep, { maxLength: 40 }), (lines, steps) => {
+        const sim = new Sim({ lines, paymentTerms: { netDays: 0 } });
+        /** The price each line's receipts were valued at, from its first receipt on. */
+        const valuedAt = new Map<number, string>();
+        for (const step of steps) {
+          const line = sim.state.lines[step.pick % sim.state.lines.length]!;
+          attempt(() => {
+            switch (step.kind) {
+              case 'propose': {
+                const proposed =
+                  step.change === 'reject'
+                    ? { lineNo: line.lineNo, status: 'rejected' as const }
+                    : step.change === 'price'
+                      ? { lineNo: line.lineNo, status: 'changed' as const, unitPrice: Decimal.max(new D('0.01'), new D(line.agreedUnitPrice).plus(new D(step.cents).div(100))).toFixed(2) }
+                      : { lineNo: line.lineNo, status: 'backordered' as const, quantity: formatQuantity(Decimal.max(1, dec(line.quantity).minus(step.fraction))) };
+                sim.acknowledge({ type: 'accept_with_changes', lines: [proposed] });
+                return;
+              }
+              case 'approve':
+              case 'reject':
+                sim.decideChanges(step.kind);
+                return;
+              case 'ack':
+                sim.acknowledge();
+                return;
+              case 'receive': {
+                const open = Decimal.max(dec(line.quantity), dec(line.confirmedQuantity)).minus(line.receivedQuantity);
+                if (line.cancelled || !open.greaterThan(0)) return;
+                const quantity = formatQuantity(Decimal.max(1, open.times(step.fraction).div(4).floor()));
+                if (!valuedAt.has(line.lineNo)) valuedAt.set(line.lineNo, line.agreedUnitPrice);
+                sim.receive([{ lineNo: line.lineNo, quantityReceived: quantity, quantityRejected: '0' }]);
+                return;
+              }
+              case 'invoice': {
+                const open = dec(line.receivedQuantity).minus(line.invoicedQuantity);
+                if (open.greaterThan(0)) sim.invoice([[line.lineNo, formatQuantity(open), line.agreedUnitPrice]]);
+                return;
+              }
+              case 'wait':
+                sim.advance(5 * DAY);
+                return;
+            }
+          });
+          // A receipt the business refused was never valued.
+          for (const l of sim.state.lines) if (!dec(l.receivedQuantity).greaterThan(0) && sim.state.receipts.every((r) => r.lines.every((rl) => rl.lineNo !== l.lineNo))) valuedAt.delete(l.lineNo);
+          assertLedger(sim, valuedAt);
+        }
+        // Drive to close: settle the proposal, deliver and bill what is owed, pay, clear.
+        if (sim.state.pendingChanges) attempt(() => sim.decideChanges('approve'));
+        if (sim.state.pendingChanges) sim.decideChanges('reject');
+        if (sim.state.awaitingAcknowledgement) sim.acknowledge();
+        for (const l of sim.state.lines) {
+          const open = dec(l.confirmedQuantity).minus(l.receivedQuantity);
+          if (!l.cancelled && open.greaterThan(0)) {
+            if (!valuedAt.has(l.lineNo)) valuedAt.set(l.lineNo, l.agreedUnitPrice);
+            sim.receive([{ lineNo: l.lineNo, quantityReceived: formatQuantity(open), quantityRejected: '0' }]);
+          }
+        }
+        for (const l of sim.state.lines) {
+          const open = dec(l.receivedQuantity).minus(l.invoicedQuantity);
+          if (open.greaterThan(0)) sim.invoice([[l.lineNo, formatQuantity(open), l.agreedUnitPrice]]);
+        }
+        for (const invoiceNumber of sim.state.invoices.filter((i) => i.status === 'exception').map((i) => i.invoiceNumber)) sim.resolve(invoiceNumber, 'approve');
+        sim.advance(40 * DAY);
+        for (const invoice of sim.state.invoices) if (invoice.status === 'paid' && invoice.payment?.status === 'executed') sim.clear(invoice.invoiceNumber);
+        assertLedger(sim, valuedAt);
+        assert.ok(sim.state.closedAt, `not closed: ${JSON.stringify(sim.state.invoices.map((i) => [i.invoiceNumber, i.status]))} ${JSON.stringify(sim.state.lines.map((l) => [l.receivedQuantity, l.invoicedQuantity, l.confirmedQuantity, l.cancelled]))}`);
       }),
       { numRuns: RUNS },
     );

@@ -11,7 +11,7 @@ import { deadlines } from '../../workflows/domain/deadlines';
 import { firstDue, invoiceHeld, invoiceReleased, supplierHoldPlaced, supplierHoldRemoved, validateInvoiceHold, validateInvoiceRelease } from '../../workflows/domain/holds';
 import { apply, initialState } from '../../workflows/domain/lifecycle/apply';
 import { heldInvoices, isReadyToClose, view } from '../../workflows/domain/lifecycle/views';
-import { validateAcknowledgement, validateChangeOrder, validateInvoice, validatePaymentStatus, validateReceipt, validateResolution } from '../../workflows/domain/lifecycle/validate';
+import { validateAcknowledgement, validateChangeDecision, validateChangeOrder, validateInvoice, validatePaymentStatus, validateReceipt, validateResolution } from '../../workflows/domain/lifecycle/validate';
 import { sameMatch, threeWayMatch } from '../../workflows/domain/matching';
 import { creditMemoArrived, goodsReturned, validateCreditMemoOrSettlement, validateReturn } from '../../workflows/domain/returns';
 import { CreatePurchaseOrder, Invoice } from '../../workflows/domain/schemas';
@@ -96,10 +96,17 @@ export class Sim {
     return { actor, body, bodyHash: JSON.stringify(body), ...extra } as never;
   }
 
-  acknowledge(): void {
-    const ack: wire.Acknowledgement = { type: 'accept' };
+  acknowledge(ack: wire.Acknowledgement = { type: 'accept' }): void {
     validateAcknowledgement(this.state, ack);
     this.record(decide.acknowledged(this.state, this.command(supplier, ack), this.iso()));
+  }
+
+  /** The buyer's decision on the supplier's proposed changes. */
+  decideChanges(decision: 'approve' | 'reject'): void {
+    const body: wire.ChangeDecision = { decision, reason: 'checked' };
+    validateChangeDecision(this.state, body);
+    this.record(decide.changesDecided(this.state, this.command(buyer, body), this.iso()));
+    this.rematch();
   }
 
   approve(approverId: string, decision: 'approve' | 'reject'): void {

@@ -35,8 +35,11 @@ import * as contract from './definitions';
 
 export interface CommandSpec<A, R> {
   update: UpdateDefinition<R, [A]>;
-  /** Throws a DomainError (or INVALID_COMMAND) when the command may not run on this PO now. */
-  validate(po: PoState, arg: A): void;
+  /**
+   * Throws a DomainError (or INVALID_COMMAND) when the command may not run on this PO now.
+   * `inHandler`: run again by the handler, whose refusals are part of the history (see `newRules`).
+   */
+  validate(po: PoState, arg: A, inHandler: boolean): void;
   decide(po: PoState, arg: A, at: string): Outcome;
   /** After the event: a receipt, credit memo, change or rejection may be what held invoices waited for. */
   rematchAfter?(po: PoState, arg: A): boolean;
@@ -57,17 +60,28 @@ function numbered<T>(
   };
 }
 
+/**
+ * Refusals added after workflows were running (a change to a line already received or invoiced,
+ * docs/adr/0063-no-changes-to-booked-lines.md): always in the validator, whose refusals are not in
+ * the history; in the handler only past this marker, so an older history replays as it ran.
+ */
+export const REFUSE_CHANGES_TO_BOOKED_LINES = 'refuse-changes-to-booked-lines';
+
+function newRules(inHandler: boolean): () => boolean {
+  return () => !inHandler || patched(REFUSE_CHANGES_TO_BOOKED_LINES);
+}
+
 const spec = <A, R>(command: CommandSpec<A, R>) => command as unknown as CommandSpec<unknown, unknown>;
 
 export const COMMANDS: CommandSpec<unknown, unknown>[] = [
   spec({
     update: contract.acknowledge,
-    validate: (po, { body }) => validateAcknowledgement(po, body),
+    validate: (po, { body }, inHandler) => validateAcknowledgement(po, body, { newRules: newRules(inHandler) }),
     decide: decide.acknowledged,
   }),
   spec({
     update: contract.decideChanges,
-    validate: (po, { body }) => validateChangeDecision(po, body),
+    validate: (po, { body }, inHandler) => validateChangeDecision(po, body, { newRules: newRules(inHandler) }),
     decide: decide.changesDecided,
   }),
   spec({

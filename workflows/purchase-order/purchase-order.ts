@@ -104,9 +104,9 @@ export class PurchaseOrder {
       return this.ack();
     });
     for (const command of COMMANDS) {
-      const check = (arg: unknown): void => {
+      const check = (arg: unknown, inHandler: boolean): void => {
         try {
-          asCommandInput(() => command.validate(this.current, arg));
+          asCommandInput(() => command.validate(this.current, arg, inHandler));
         } catch (err) {
           throw toFailure(err);
         }
@@ -116,7 +116,7 @@ export class PurchaseOrder {
         async (arg: unknown) => {
           await condition(() => this.state !== undefined);
           return this.exclusive(async () => {
-            check(arg);
+            check(arg, true);
             try {
               const actor = (arg as { actor: Actor }).actor;
               const outcome = asCommandInput(() => command.decide(this.current, arg, now()));
@@ -130,7 +130,7 @@ export class PurchaseOrder {
             return this.ack();
           });
         },
-        { validator: check },
+        { validator: (arg: unknown) => check(arg, false) },
       );
     }
     // Async, so that allHandlersFinished() covers the re-match it runs: continue-as-new waits for it.

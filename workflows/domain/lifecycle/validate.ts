@@ -8,6 +8,7 @@ import { committedQuantity, creditMemosFor, findInvoice, findLine, netInvoiceLin
 import { add, cmp, formatQuantity, isPositive, max, mul, round2, sub } from '../money';
 import type * as wire from '../schemas';
 import type { InvoiceState, PoLine, PoState, RefusalCode } from '../state';
+import { DomainError } from '../errors';
 
 /**
  * A PO waiting for its approvers has not been sent to the supplier: nothing can be shipped,
@@ -47,7 +48,60 @@ function requireReceivableLine(state: PoState, lineNo: number, document: string)
   return line;
 }
 
-export function validateAcknowledgement(state: PoState, ack: wire.Acknowledgement): void {
+/**
+ * Rules added to a command's validation after workflows were already running with the old ones.
+ * `newRules()` says whether they apply: always in the Update's validator (not recorded in history),
+ * and in the handler behind a `patched()` marker (workflows/purchase-order/commands.ts), so that a
+ * history recorded under the old rules replays the same.
+ */
+export interface RuleVersion {
+  newRules?: () => boolean;
+}
+
+const ALWAYS = (): boolean => true;
+
+/** Numbers of the invoices (not rejected) that bill a line. */
+function invoicesBilling(state: PoState, lineNo: number): string[] {
+  return state.invoices
+    .filter((invoice) => invoice.status !== 'rejected' && invoice.lines.some((l) => l.lineNo === lineNo && isPositive(l.quantity)))
+    .map((invoice) => invoice.invoiceNumber);
+}
+
+/**
+ * Received goods were valued into GRNI at the agreed price, and invoices were matched against that
+ * price and those receipts: a supplier's proposal may no longer reject such a line or change its
+ * price, at acknowledgement or when the buyer approves it (receipts and invoices may have arrived
+ * in between). CHANGE_AFTER_RECEIPT for received goods; CHANGE_AFTER_INVOICE for a line billed
+ * but not received (a service, or goods invoiced ahead of receipt). Quantities are covered by
+ * `quantityBelowDelivered`.
+ */
+function changeToBookedLine(state: PoState, line: PoLine, proposed: wire.AcknowledgementLine, newRules: () => boolean): DomainError | undefined {
+  if (proposed.status === 'accepted') return undefined;
+  const rejects = proposed.status === 'rejected';
+  const reprices = proposed.unitPrice !== undefined && cmp(proposed.unitPrice, line.agreedUnitPrice) !== 0;
+  if (!rejects && !reprices) return undefined;
+  if (isPositive(line.receivedQuantity)) {
+    const delivered = formatQuantity(line.receivedQuantity);
+    return rejects
+      ? conflict('CHANGE_AFTER_RECEIPT', `Line ${line.lineNo} (${line.sku}) cannot be rejected: ${delivered} already received`)
+      : conflict('CHANGE_AFTER_RECEIPT', `Line ${line.lineNo} (${line.sku}): price cannot change from ${line.agreedUnitPrice} after ${delivered} was received`);
+  }
+  const invoiced = invoicesBilling(state, line.lineNo);
+  if (invoiced.length > 0 && newRules()) {
+    const change = rejects ? 'cannot be rejected' : `price cannot change from ${line.agreedUnitPrice}`;
+    return conflict('CHANGE_AFTER_INVOICE', `Line ${line.lineNo} (${line.sku}) ${change}: already invoiced on ${invoiced.join(', ')}`);
+  }
+  return undefined;
+}
+
+/** A confirmed quantity below what was already shipped or received would leave goods no line expects. */
+function quantityBelowDelivered(line: PoLine, proposed: wire.AcknowledgementLine): DomainError | undefined {
+  const floor = line.kind === 'goods' ? (cmp(line.receivedQuantity, line.shippedQuantity) > 0 ? line.receivedQuantity : line.shippedQuantity) : '0';
+  if (proposed.quantity === undefined || cmp(proposed.quantity, floor) >= 0) return undefined;
+  return unprocessable('QUANTITY_BELOW_DELIVERED', `Line ${line.lineNo} (${line.sku}): proposed quantity ${formatQuantity(proposed.quantity)} is below the ${formatQuantity(floor)} already shipped or received`);
+}
+
+export function validateAcknowledgement(state: PoState, ack: wire.Acknowledgement, { newRules = ALWAYS }: RuleVersion = {}): void {
   if (state.cancelled || state.closedAt || !state.awaitingAcknowledgement) {
     const why = state.cancelled
       ? 'it is cancelled'
@@ -67,20 +121,10 @@ export function validateAcknowledgement(state: PoState, ack: wire.Acknowledgemen
       throw unprocessable('ACK_LINES_INCONSISTENT', `A plain accept cannot mark line ${line.lineNo} as ${ackLine.status}; send accept_with_changes`);
     }
     if (ack.type !== 'accept_with_changes' || ackLine.status === 'accepted') continue;
-    // Goods already received were valued at the agreed price: that price and quantity are history.
-    const delivered = formatQuantity(line.receivedQuantity);
-    if (isPositive(line.receivedQuantity)) {
-      if (ackLine.status === 'rejected') {
-        throw conflict('CHANGE_AFTER_RECEIPT', `Line ${line.lineNo} (${line.sku}) cannot be rejected: ${delivered} already received`);
-      }
-      if (ackLine.unitPrice !== undefined && cmp(ackLine.unitPrice, line.agreedUnitPrice) !== 0) {
-        throw conflict('CHANGE_AFTER_RECEIPT', `Line ${line.lineNo} (${line.sku}): price cannot change from ${line.agreedUnitPrice} after ${delivered} was received`);
-      }
-    }
-    const floor = line.kind === 'goods' ? (cmp(line.receivedQuantity, line.shippedQuantity) > 0 ? line.receivedQuantity : line.shippedQuantity) : '0';
-    if (ackLine.quantity !== undefined && cmp(ackLine.quantity, floor) < 0) {
-      throw unprocessable('QUANTITY_BELOW_DELIVERED', `Line ${line.lineNo} (${line.sku}): proposed quantity ${formatQuantity(ackLine.quantity)} is below the ${formatQuantity(floor)} already shipped or received`);
-    }
+    const refusal = changeToBookedLine(state, line, ackLine, newRules);
+    if (refusal) throw refusal;
+    const below = quantityBelowDelivered(line, ackLine);
+    if (below) throw below;
   }
   if (ack.type === 'accept_with_changes') {
     const rejected = new Set((ack.lines ?? []).filter((l) => l.status === 'rejected').map((l) => l.lineNo));
@@ -115,9 +159,26 @@ function assertNothingOwed(state: PoState, what: 'cancelled' | 'rejected'): void
   );
 }
 
-export function validateChangeDecision(state: PoState, _decision?: wire.ChangeDecision): void {
+/**
+ * The buyer's decision on a supplier's proposal. Approving applies the proposed prices, quantities
+ * and rejections; goods received or invoices arrived since the proposal make the same rules as at
+ * acknowledgement apply again: a price change or rejection of a received line is
+ * CHANGE_AFTER_RECEIPT (of a billed one, CHANGE_AFTER_INVOICE), a quantity below what was delivered
+ * QUANTITY_BELOW_DELIVERED. The buyer then rejects the proposal, and corrects through invoice
+ * matching, a credit memo or a short-close (docs/domain.md, "Changes after receipt").
+ */
+export function validateChangeDecision(state: PoState, decision?: wire.ChangeDecision, { newRules = ALWAYS }: RuleVersion = {}): void {
   assertOpen(state);
   if (!state.pendingChanges) throw conflict('NO_CHANGES_PENDING', `PO ${state.poNumber} has no supplier changes waiting for a decision`);
+  if (decision?.decision !== 'approve') return;
+  for (const proposed of state.pendingChanges.lines ?? []) {
+    const line = findLine(state, proposed.lineNo);
+    if (!line || line.cancelled) continue;
+    const refusal = changeToBookedLine(state, line, proposed, ALWAYS) ?? quantityBelowDelivered(line, proposed);
+    if (refusal && newRules()) {
+      throw new DomainError(refusal.code, refusal.kind, `The supplier's changes cannot be approved any more: ${refusal.message}; reject them instead`);
+    }
+  }
 }
 
 export function validateChangeOrder(state: PoState, changeOrder: wire.ChangeOrder): void {
