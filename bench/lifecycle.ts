@@ -46,6 +46,8 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
     fs.writeFileSync(bundlePath, code);
     const [healthPort, apiPort] = [await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = { ...process.env, ...stack.env, HOST: '127.0.0.1', WORKFLOW_BUNDLE_PATH: bundlePath, BENCH_RAW_TASK_QUEUE: RAW_TASK_QUEUE };
+    // To profile the tiers: BENCH_CHILD_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/profiles'.
+    if (process.env.BENCH_CHILD_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_CHILD_NODE_OPTIONS;
     processes.start('worker', 'workers/main.ts', { ...env, WORKER_HEALTH_ADDRESS: `127.0.0.1:${healthPort}` });
     processes.start('api', 'api/main.ts', { ...env, PORT: String(apiPort) });
     processes.start('raw-worker', 'bench/raw/worker-main.ts', env);
