@@ -5,18 +5,27 @@
  * minimal workflow started by a client and sent six Updates, each calling one activity that
  * writes one row in one transaction. Rounds alternate, at the same concurrency.
  *
+ * Each tier runs as in production: the project's worker and its API each in a process of their own
+ * (`workers/main.ts`, `api/main.ts`, one prebuilt workflow bundle), the raw worker in a process of
+ * its own (`raw/worker-main.ts`); this process only drives both sides (HTTP requests, the raw
+ * client's Updates). In one process, one thread ran the API, both workers and both drivers, and
+ * on a busy machine that thread, not the code, set the pace.
+ *
  * Reported: throughput (POs per second ÷ raw workflows per second, target ≥ 0.8), command
  * latency p99 (HTTP command ÷ bare executeUpdate, target ≤ 1.5), and the history of one happy PO
  * against one raw workflow (events and bytes; the issue's targets are ≤ 60 events, ≤ 20 KB).
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
-import winston from 'winston';
-import { startWorker, type RunningWorker } from '../workers/main';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { freePort } from '../temporal-config/dev-server';
+import { workflowBundleOptions } from '../temporal-config/workflow-bundle';
+import { ProcessGroup } from '../test/helpers/processes';
 import { stats, type BenchResult, type Stats } from './measure';
-import { createRawActivities } from './raw/activities';
 import type { Say, TemporalServer } from './services';
 import { drivePurchaseOrder, driveRawWorkflow, historySize, pool, RAW_TASK_QUEUE, sizeFromEnv, startStack } from './stack';
-import { performance } from 'node:perf_hooks';
 
 const POS_PER_ROUND = sizeFromEnv('BENCH_LIFECYCLE_POS', 32);
 const CONCURRENCY = sizeFromEnv('BENCH_CONCURRENCY', 16);
@@ -27,25 +36,28 @@ const single = (value: number): Stats => stats([value]);
 
 export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): Promise<BenchResult[]> {
   const stack = await startStack(temporal);
-  let worker: RunningWorker | undefined;
-  let rawWorker: Worker | undefined;
-  let rawRunning: Promise<void> | undefined;
-  let rawConnection: NativeConnection | undefined;
+  const processes = new ProcessGroup();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'p2p-bench-'));
   try {
-    say('Starting the project worker (bundling the workflow code) and the raw baseline worker ...');
-    worker = await startWorker(stack.config, { knex: stack.newPool(), logger: winston.createLogger({ silent: true }) });
-    rawWorker = await Worker.create({
-      connection: (rawConnection = await NativeConnection.connect({ address: stack.config.temporal.address })),
-      namespace: stack.namespace,
-      taskQueue: RAW_TASK_QUEUE,
-      workflowsPath: require.resolve('./raw/workflows'),
-      activities: createRawActivities(stack.newPool()),
-    });
-    rawRunning = rawWorker.run();
+    say('Bundling the workflow code, then starting the project worker, its API and the raw worker, each a process of its own ...');
+    const bundlePath = path.join(scratch, 'workflow-bundle.js');
+    const quiet = () => undefined;
+    const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet, log: quiet } });
+    fs.writeFileSync(bundlePath, code);
+    const [healthPort, apiPort] = [await freePort(), await freePort()];
+    const env: NodeJS.ProcessEnv = { ...process.env, ...stack.env, HOST: '127.0.0.1', WORKFLOW_BUNDLE_PATH: bundlePath, BENCH_RAW_TASK_QUEUE: RAW_TASK_QUEUE };
+    // To profile the tiers: BENCH_CHILD_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/profiles'.
+    if (process.env.BENCH_CHILD_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_CHILD_NODE_OPTIONS;
+    processes.start('worker', 'workers/main.ts', { ...env, WORKER_HEALTH_ADDRESS: `127.0.0.1:${healthPort}` });
+    processes.start('api', 'api/main.ts', { ...env, PORT: String(apiPort) });
+    processes.start('raw-worker', 'bench/raw/worker-main.ts', env);
+    await processes.waitFor(async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status === 200, 'the project worker to poll', 300_000);
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    await processes.waitFor(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 'the API to be ready', 300_000);
 
     let serial = 0;
     const projectRound = async (count: number, latencies: number[]) =>
-      pool(count, CONCURRENCY, () => drivePurchaseOrder(stack.apiUrl, `PO-LC-${++serial}`, latencies));
+      pool(count, CONCURRENCY, () => drivePurchaseOrder(apiUrl, `PO-LC-${++serial}`, latencies));
     const rawRound = async (count: number, latencies: number[]) =>
       pool(count, CONCURRENCY, () => driveRawWorkflow(stack.client, `raw-lc-${++serial}`, latencies));
 
@@ -126,11 +138,9 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
       },
     ];
   } finally {
-    rawWorker?.shutdown();
-    await rawRunning?.catch(() => undefined);
-    await rawConnection?.close();
-    await worker?.shutdown();
+    await processes.stop();
     await stack.close();
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 

@@ -48,6 +48,8 @@ export function sizeFromEnv(name: string, fallback: number): number {
 
 export interface BenchStack {
   config: AppConfig;
+  /** The environment the config was loaded from: for the API and worker processes of the `lifecycle` benchmark. */
+  env: Record<string, string>;
   database: TestDatabase;
   namespace: string;
   client: Client;
@@ -67,7 +69,7 @@ export async function startStack(temporal: TemporalServer): Promise<BenchStack> 
   const namespace = temporal.shared ? await createTestNamespace(temporal.address, 'p2p-bench') : 'default';
   const database = await createTestDatabase();
   await createRawTable(database.knex);
-  const config = loadConfig({
+  const env: Record<string, string> = {
     NODE_ENV: 'test',
     DATABASE_URL: database.url,
     TEMPORAL_ADDRESS: temporal.address,
@@ -76,7 +78,8 @@ export async function startStack(temporal: TemporalServer): Promise<BenchStack> 
     // The benchmark is one caller sending many requests: no rate limit in its way.
     API_RATE_LIMIT_MAX: '1000000',
     LOG_LEVEL: 'error',
-  });
+  };
+  const config = loadConfig(env);
   const client = new Client({ connection: await Connection.connect({ address: temporal.address }), namespace });
   const pools: Knex[] = [];
   const newPool = () => {
@@ -98,6 +101,7 @@ export async function startStack(temporal: TemporalServer): Promise<BenchStack> 
   if (!supplier.ok) throw new Error(`Registering the bench supplier failed: ${supplier.status} ${await supplier.text()}`);
   return {
     config,
+    env,
     database,
     namespace,
     client,

@@ -4,14 +4,19 @@
  *
  * Only for writes that do not read each other's effects: the sub-statements of one statement share
  * a snapshot. Foreign keys and AFTER triggers still see every row, since they run at the end of the
- * statement. Builders whose bindings hold arrays (which `raw` would expand) are sent one by one.
+ * statement. Builders whose bindings hold arrays (which `raw` would expand) are sent one by one,
+ * and so are large writes (a 200-line PO's lines), where one round trip more is nothing and the
+ * combined statement costs more to build than it saves.
  */
+
+const MAX_COMBINED_BINDINGS = 1_000;
 import type { Knex } from 'knex';
 
 export async function inOneRoundTrip(trx: Knex | Knex.Transaction, statements: readonly Knex.QueryBuilder[]): Promise<void> {
   if (statements.length === 0) return;
   const compiled = statements.map((statement) => statement.toSQL());
-  if (statements.length === 1 || compiled.some((c) => c.bindings.some((binding) => Array.isArray(binding)))) {
+  const bindings = compiled.reduce((total, c) => total + c.bindings.length, 0);
+  if (statements.length === 1 || bindings > MAX_COMBINED_BINDINGS || compiled.some((c) => c.bindings.some((binding) => Array.isArray(binding)))) {
     for (const statement of statements) await statement;
     return;
   }
