@@ -104,7 +104,15 @@ export class NatsSink {
     }
   }
 
-  /** One pass: the next batch after the sink's cursor, published side by side, acknowledged in order. */
+  /**
+   * One pass: the next batch after the sink's cursor. Each PO's events are published one after
+   * another, each once the previous one is acknowledged; POs go side by side. A PO stops at its
+   * first failure, so no later event of it can reach the stream before an earlier one: published
+   * side by side, a later event could be stored while an earlier one was refused (JetStream not yet
+   * up after a restart) and the retry would land behind it. The cursor moves to just before the
+   * first event (in outbox order) that was not acknowledged; the events after it that other POs got
+   * published go again on the next pass and the duplicate window drops the copies.
+   */
   async pass(owner: string, leaseMs: number): Promise<PassResult | undefined> {
     const client = await this.ready();
     const cursor = await acquireLease(this.knex, this.consumer, owner, leaseMs);
@@ -116,13 +124,13 @@ export class NatsSink {
       }
       const batchSize = this.options.batchSize ?? 500;
       const events = await readOutbox(this.knex, cursorPosition(cursor), batchSize);
-      const acks = await Promise.allSettled(events.map((event) => this.publish(client, event)));
-      const firstFailure = acks.findIndex((ack) => ack.status === 'rejected');
+      const failures = await this.publishInOrderPerPo(client, events);
+      const firstFailure = events.findIndex((event) => failures.has(event.id));
       const published = firstFailure === -1 ? events.length : firstFailure;
       const last = events[published - 1];
       const failed = firstFailure !== -1;
       if (failed) {
-        const reason = (acks[firstFailure] as PromiseRejectedResult).reason as Error;
+        const reason = failures.get(events[firstFailure]!.id)!;
         this.log.warn('Publishing to NATS failed; will retry', { stream: this.stream, eventId: events[firstFailure]!.id, error: reason.message });
       }
       const streak = failed ? cursor.failure_streak + 1 : 0;
@@ -138,6 +146,30 @@ export class NatsSink {
       await releaseLease(this.knex, this.consumer, owner).catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Publishes each PO's events in order, POs side by side; answers the failures by event id (one per PO at most). */
+  private async publishInOrderPerPo(client: JetStreamClient, events: readonly OutboxEvent[]): Promise<Map<string, Error>> {
+    const chains = new Map<string, OutboxEvent[]>();
+    for (const event of events) {
+      const chain = chains.get(event.poNumber);
+      if (chain) chain.push(event);
+      else chains.set(event.poNumber, [event]);
+    }
+    const failures = new Map<string, Error>();
+    await Promise.all(
+      [...chains.values()].map(async (chain) => {
+        for (const event of chain) {
+          try {
+            await this.publish(client, event);
+          } catch (error) {
+            failures.set(event.id, error as Error);
+            return;
+          }
+        }
+      }),
+    );
+    return failures;
   }
 
   private async publish(client: JetStreamClient, event: OutboxEvent): Promise<void> {

@@ -2,17 +2,20 @@
  * The NATS JetStream sink against the machine's NATS server (127.0.0.1:4222, started by .ci/run):
  * the stream is created when absent, every outbox event lands on p2p.events.<type> with
  * Nats-Msg-Id = its id, a publish repeated is dropped by the stream, and a NATS that cannot be
- * reached delays nothing else.
+ * reached delays nothing else; a PO whose event is refused publishes none of its later ones first.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { NatsSink } from '../../activities/events/nats-sink';
+import { readOutbox } from '../../activities/events/outbox-reader';
 import { EventRelay } from '../../activities/events/relay';
 import { DEFAULT_RETRY_SCHEDULE_MS, duplicateWindowMs, longestRetryGapMs } from '../../activities/events/retry-schedule';
 import { KnexSubscriptions } from '../../activities/events/subscriptions';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { RecordingSubscriber, streamMessageIds } from '../helpers/event-sinks';
+import { RecordingSubscriber, streamMessageIds, waitUntil } from '../helpers/event-sinks';
 import { deleteStream, privateStream, testNatsUrl } from '../helpers/nats';
 import { drain, recordEvents } from './event-fixtures';
 import { quietLogger } from './fixtures';
@@ -91,6 +94,40 @@ describe('NATS JetStream sink', () => {
       assert.deepEqual(ids.slice(-2), events);
     } finally {
       await relay.stop();
+    }
+  });
+
+  test('a PO whose event JetStream refuses publishes none of its later events until that one is in: the stream keeps each PO in outbox order', async () => {
+    // A stream of its own that refuses large messages: a deterministic stand-in for a publish that
+    // fails (JetStream not yet up after a restart) while the next one of the same PO would succeed.
+    const own = privateStream();
+    const connection = await connect({ servers: natsUrl });
+    const manager = await jetstreamManager(connection);
+    await manager.streams.add({ name: own.stream, subjects: [`${own.subjectPrefix}.>`], max_msg_size: 2_000, duplicate_window: nanos(60_000) });
+    const sink = new NatsSink(db.knex, { url: natsUrl, ...own, duplicateWindowMs: 60_000, publishTimeoutMs: 5_000 }, quietLogger);
+    try {
+      await sink.ready();
+      const [big, after, other] = await recordEvents(db.knex, [
+        { poNumber: 'PO-NATS-ORDER-A', type: 'goods.received', payload: { version: 1, poNumber: 'PO-NATS-ORDER-A', note: 'x'.repeat(4_000) } },
+        { poNumber: 'PO-NATS-ORDER-A', type: 'invoice.matched' },
+        { poNumber: 'PO-NATS-ORDER-B', type: 'invoice.matched' },
+      ]);
+      // Another session's open transaction (the server is shared) may hold the outbox back a moment.
+      const cursor = await db.knex('event_cursors').where({ consumer: sink.consumer }).first(db.knex.raw('position_tx::text as tx'), db.knex.raw('position_seq::text as seq'));
+      await waitUntil(async () => (await readOutbox(db.knex, cursor, 10)).length === 3, 'the events to be readable');
+      const first = await sink.pass('owner-order', 60_000);
+      assert.equal(first?.delivered, 0, 'the cursor stays before the refused event');
+      assert.deepEqual(await streamMessageIds(natsUrl, own.stream), [other], 'nothing of PO A after its refused event, PO B goes on');
+
+      await manager.streams.update(own.stream, { max_msg_size: -1 });
+      await db.knex('event_cursors').where({ consumer: sink.consumer }).update({ paused_until: null });
+      const second = await sink.pass('owner-order', 60_000);
+      assert.equal(second?.delivered, 3);
+      assert.deepEqual(await streamMessageIds(natsUrl, own.stream), [other, big, after], "PO A's events in outbox order, PO B's once");
+    } finally {
+      await sink.close();
+      await manager.streams.delete(own.stream).catch(() => false);
+      await connection.close();
     }
   });
 
