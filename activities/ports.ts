@@ -237,6 +237,8 @@ export interface EdiPort {
   nextControlNumbers(supplierId: string, sets: number): Promise<{ interchange: number; group: number; sets: number[] }>;
   claimInbound(input: { supplierId: string; controlNumber: string; raw: string; rawHash: string }): Promise<EdiInboundClaim>;
   completeInbound(id: string, result: EdiInboundResult): Promise<void>;
+  /** Forgets a claim whose processing failed for reasons not the partner's, so its re-send runs again. */
+  releaseInbound(id: string): Promise<void>;
   /** The document applied before under this key (setId + document key), if any. */
   appliedDocument(supplierId: string, setId: string, documentKey: string): Promise<{ bodyHash: string; poNumber: string | null } | undefined>;
   /** Records the partner's 997 on our outbound interchange of that group; undefined when none matches. */

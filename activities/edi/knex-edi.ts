@@ -190,6 +190,10 @@ export class KnexEdi implements EdiPort {
     });
   }
 
+  async releaseInbound(id: string): Promise<void> {
+    await this.knex('edi_interchanges').where({ id, direction: 'inbound', status: 'processing' }).delete();
+  }
+
   async appliedDocument(supplierId: string, setId: string, documentKey: string): Promise<{ bodyHash: string; poNumber: string | null } | undefined> {
     const row = await this.knex('edi_documents')
       .where({ supplier_id: supplierId, set_id: setId, document_key: documentKey })

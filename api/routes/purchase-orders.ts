@@ -12,7 +12,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { UpdateDefinition } from '@temporalio/common';
 import { mul, round2, sum } from '../../workflows/domain/money';
 import { z } from 'zod';
-import type { ReadModelPort } from '../../activities/ports';
+import type { EdiPort, ReadModelPort } from '../../activities/ports';
 import type { Command } from '../../workflows/domain/business-events';
 import {
   Acknowledgement,
@@ -272,9 +272,11 @@ export interface PurchaseOrderRouteDeps {
   gateway: PurchaseOrderGateway;
   /** Idempotency-Key middleware for writes. */
   idempotent: RequestHandler;
+  /** EDI traffic of a PO, joined into its view for EDI suppliers (docs/edi.md). */
+  edi?: Pick<EdiPort, 'purchaseOrderEdi'>;
 }
 
-export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }: PurchaseOrderRouteDeps): Router {
+export function purchaseOrdersRouter({ client, readModel, gateway, idempotent, edi }: PurchaseOrderRouteDeps): Router {
   const router = Router();
 
   router.post('/', allowRoles('procurement'), idempotent, async (req, res) => {
@@ -340,7 +342,9 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
   });
 
   router.get('/:poNumber', allowRoles('procurement', 'supplier', 'warehouse', 'finance', 'operator', 'approver'), async (req, res) => {
-    res.json(await gateway.viewFor(callerOf(req), poNumberParam(req)));
+    const view = await gateway.viewFor(callerOf(req), poNumberParam(req));
+    const ediTraffic = await edi?.purchaseOrderEdi(view.poNumber);
+    res.json(ediTraffic ? { ...view, edi: ediTraffic } : view);
   });
 
   /** A command that answers with the PO's state; its Update id follows the Idempotency-Key rules. */

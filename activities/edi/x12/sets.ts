@@ -47,7 +47,7 @@ const SPECS: Record<string, Record<string, SegmentRule>> = {
   '855': {
     ...CARRIED,
     BAK: { required: true, elements: [undefined, id(['00', '01', '04', '05', '06']), id(['AT', 'AD', 'AC', 'RJ', 'AE', 'AP', 'NA'], true, 2), an(22, true), dt(true), undefined, undefined, undefined, an(30)], open: true },
-    PO1: { elements: [undefined, an(20, true), r(), id(undefined, false, 2), r(), id(undefined, false, 2)], open: true },
+    PO1: { elements: [undefined, an(20), r(), id(undefined, false, 2), r(), id(undefined, false, 2)], open: true },
     ACK: { elements: [undefined, id(['IA', 'IR', 'IQ', 'IP', 'IB', 'DR', 'IC', 'IH', 'ID', 'IS'], true, 2), r(), id(undefined, false, 2), id(['067', '068', '069', '002'], false, 3), dt()], open: true },
   },
   '856': {

@@ -20,6 +20,9 @@ export interface Segment {
   ordinal: number;
 }
 
+/** The media type of an X12 interchange over HTTP (RFC 1767). */
+export const EDI_CONTENT_TYPE = 'application/edi-x12';
+
 export const ISA_LENGTH = 106;
 /** Widths of ISA01..ISA16 (X12.5): the ISA is read by position, never by splitting. */
 const ISA_WIDTHS = [2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1] as const;

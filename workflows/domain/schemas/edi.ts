@@ -7,7 +7,7 @@ import { z } from 'zod';
 /** ISA05/ISA07 interchange id qualifiers (01 DUNS, 08 UCC, 12 phone, 14 DUNS+4, ZZ mutually defined, ...). */
 export const EdiQualifier = z.string().regex(/^[A-Z0-9]{2}$/, 'a two-character ISA qualifier such as ZZ, 01 or 12');
 /** ISA06/ISA08: up to 15 characters; GS02/GS03: up to 15 (004010). */
-export const EdiIdentifier = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 .\-_]{0,14}$/, '1 to 15 letters, digits, space, ".", "-" or "_"').transform((value) => value.trim());
+export const EdiIdentifier = z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9 .\-_]{0,13}[A-Za-z0-9.\-_])?$/, '1 to 15 letters, digits, space, ".", "-" or "_", not ending in a space');
 
 export const EdiProfile = z
   .object({
