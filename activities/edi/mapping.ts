@@ -70,15 +70,29 @@ function pointAt(set: TransactionSet, segment: Segment, position: number): Segme
   };
 }
 
+const lineIndexes = new WeakMap<PoLinesForMapping, { byNumber: Set<number>; bySku: Map<string, number | null> }>();
+
+/** Line numbers and buyer part numbers of the PO, indexed once per mapping (a set may carry 1,000 lines). */
+function lineIndex(po: PoLinesForMapping): { byNumber: Set<number>; bySku: Map<string, number | null> } {
+  let index = lineIndexes.get(po);
+  if (!index) {
+    const bySku = new Map<string, number | null>();
+    for (const line of po.lines) bySku.set(line.sku, bySku.has(line.sku) ? null : line.lineNo);
+    index = { byNumber: new Set(po.lines.map((line) => line.lineNo)), bySku };
+    lineIndexes.set(po, index);
+  }
+  return index;
+}
+
 /** The PO line a set's line means: by line number, else by the buyer's part number (BP). */
 function resolveLine(set: TransactionSet, po: PoLinesForMapping, segment: Segment, lineNumber: string, qualifierPairsFrom: number): number {
-  const byNumber = /^\d+$/.test(lineNumber) ? po.lines.find((line) => line.lineNo === Number(lineNumber)) : undefined;
-  if (byNumber) return byNumber.lineNo;
+  const { byNumber, bySku } = lineIndex(po);
+  if (/^\d+$/.test(lineNumber) && byNumber.has(Number(lineNumber))) return Number(lineNumber);
   for (let position = qualifierPairsFrom; position < segment.elements.length; position += 2) {
     if (element(segment, position) === 'BP') {
-      const sku = element(segment, position + 1);
-      const bySku = po.lines.filter((line) => line.sku === sku);
-      if (bySku.length === 1) return bySku[0]!.lineNo;
+      // A part number on two lines names neither.
+      const lineNo = bySku.get(element(segment, position + 1));
+      if (lineNo !== undefined && lineNo !== null) return lineNo;
     }
   }
   throw new MappingRefusal(
@@ -197,13 +211,25 @@ function mapShipNotice(set: TransactionSet, po: PoLinesForMapping): MappedComman
 function mapInvoice(set: TransactionSet, po: PoLinesForMapping): MappedCommand {
   const big = first(set, 'BIG')!;
   const cur = first(set, 'CUR');
+  // Several IT1 may bill one PO line (lots, ship-to splits): at one price they are one invoice
+  // line with their quantities added; at two prices the invoice cannot say which is meant.
   const lines: { lineNo: number; quantity: string; unitPrice: string }[] = [];
-  const seen = new Set<number>();
+  const byLine = new Map<number, { lineNo: number; quantity: string; unitPrice: string }>();
   for (const segment of segmentsOf(set, 'IT1')) {
     const lineNo = resolveLine(set, po, segment, element(segment, 1), 6);
-    if (seen.has(lineNo)) throw new MappingRefusal('EDI_LINE_TWICE', `Line ${lineNo} of purchase order ${po.poNumber} is invoiced twice in this 810.`, pointAt(set, segment, 1));
-    seen.add(lineNo);
-    lines.push({ lineNo, quantity: decimalR(element(segment, 2)), unitPrice: decimalR(element(segment, 4)) });
+    const quantity = decimalR(element(segment, 2));
+    const unitPrice = decimalR(element(segment, 4));
+    const existing = byLine.get(lineNo);
+    if (existing && existing.unitPrice !== unitPrice) {
+      throw new MappingRefusal('EDI_LINE_TWO_PRICES', `Line ${lineNo} of purchase order ${po.poNumber} is invoiced at two prices in this 810.`, pointAt(set, segment, 4));
+    }
+    if (existing) {
+      existing.quantity = sum([existing.quantity, quantity]).toFixed();
+      continue;
+    }
+    const line = { lineNo, quantity, unitPrice };
+    byLine.set(lineNo, line);
+    lines.push(line);
   }
   const total = fromN2(element(first(set, 'TDS')!, 1));
   const freight = segmentsOf(set, 'SAC')
