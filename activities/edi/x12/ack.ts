@@ -24,7 +24,8 @@ export function acknowledgementFor(group: FunctionalGroup, outcomes: readonly Se
     for (const error of outcome.segmentErrors.slice(0, 50)) {
       segments.push(['AK3', error.segmentId, String(error.position), '', error.code]);
       for (const elementError of error.elements.slice(0, 99)) {
-        segments.push(['AK4', String(elementError.position), '', elementError.code, elementError.value ?? '']);
+        // AK404 copies the bad value, minus control characters our 997 must not carry.
+        segments.push(['AK4', String(elementError.position), '', elementError.code, (elementError.value ?? '').replace(/[\u0000-\u001F\u007F]/g, '').slice(0, 99)]);
       }
     }
     if (outcome.accepted) {

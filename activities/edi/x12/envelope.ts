@@ -179,7 +179,10 @@ export function readInterchange(text: string): Interchange {
         sets: [],
         errors: [],
       };
-      if (!CONTROL_NUMBER.test(group.controlNumber)) group.errors.push(GroupErrorCode.controlNumberInvalid);
+      // A group a 997 cannot name (AK101, AK102) cannot be acknowledged: refused whole.
+      if (!/^[A-Z]{2}$/.test(group.functionalId) || !CONTROL_NUMBER.test(group.controlNumber)) {
+        throw new InterchangeError(`Segment ${segment.ordinal}: GS01 "${group.functionalId}" and GS06 "${group.controlNumber}" must be a functional id and a control number of 1 to 9 digits.`, 'EDI_GS_INVALID');
+      }
       if (!validDate(element(segment, 4)) || !validTime(element(segment, 5))) group.errors.push(GroupErrorCode.notSupported);
       if (group.version !== '004010') group.errors.push(GroupErrorCode.versionNotSupported);
       groups.push(group);
@@ -196,10 +199,11 @@ export function readInterchange(text: string): Interchange {
     if (id === 'ST') {
       if (set) closeSet(SetErrorCode.trailerMissing);
       set = { id: element(segment, 1), controlNumber: element(segment, 2), st: segment, body: [], errors: [], segmentErrors: [] };
-      if (!/^\d{3}$/.test(set.id)) set.errors.push(SetErrorCode.missingOrInvalidIdentifier);
-      if (!/^\d{4,9}$/.test(set.controlNumber) || group.sets.some((other) => other.controlNumber === set!.controlNumber)) {
-        set.errors.push(SetErrorCode.missingOrInvalidControlNumber);
+      // A set a 997 cannot name (AK201, AK202) cannot be acknowledged: refused whole.
+      if (!/^\d{3}$/.test(set.id) || !/^\d{4,9}$/.test(set.controlNumber)) {
+        throw new InterchangeError(`Segment ${segment.ordinal}: ST01 "${set.id}" and ST02 "${set.controlNumber}" must be a set id of 3 digits and a control number of 4 to 9 digits.`, 'EDI_ST_INVALID');
       }
+      if (group.sets.some((other) => other.controlNumber === set!.controlNumber)) set.errors.push(SetErrorCode.missingOrInvalidControlNumber);
       group.sets.push(set);
       continue;
     }

@@ -68,7 +68,7 @@ const SPECS: Record<string, Record<string, SegmentRule>> = {
     TXI: { elements: [undefined, id(undefined, true, 2), r()], open: true },
   },
   '997': {
-    AK1: { required: true, elements: [undefined, id(['PO', 'PC', 'PR', 'SH', 'IN', 'FA'], true, 2), n0(true)] },
+    AK1: { required: true, elements: [undefined, id(undefined, true, 2), n0(true)] },
     AK2: { elements: [undefined, id(undefined, true, 3), an(9, true, 4)] },
     AK3: { elements: [undefined, id(undefined, true, 3), n0(true), an(6), id(undefined, false, 3)] },
     AK4: { elements: [undefined, an(11, true), n0(), id(undefined, true, 3), an(99)] },
@@ -95,7 +95,9 @@ export function checkSetSyntax(set: TransactionSet, functionalId: string): void 
     const position = index + 2;
     const rule = spec[name];
     if (!/^[A-Z][A-Z0-9]{1,2}$/.test(name)) {
-      set.segmentErrors.push({ segmentId: name.slice(0, 3), position, code: SegmentErrorCode.unrecognizedSegment, elements: [] });
+      // AK301 echoes the id: cleaned to letters and digits, "XX" when nothing is left of it.
+      const echoed = name.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 3);
+      set.segmentErrors.push({ segmentId: echoed.length >= 2 ? echoed : 'XX', position, code: SegmentErrorCode.unrecognizedSegment, elements: [] });
       return;
     }
     if (!rule || name === 'SE') {
