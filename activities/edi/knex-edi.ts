@@ -224,7 +224,7 @@ export class KnexEdi implements EdiPort {
     if (query.direction) builder.where('direction', query.direction);
     if (query.supplierId) builder.where('supplier_id', query.supplierId);
     if (query.status) builder.where('status', query.status);
-    if (query.poNumber) builder.whereRaw('? = any(po_numbers)', [query.poNumber]);
+    if (query.poNumber) builder.whereRaw('po_numbers @> array[?]::text[]', [query.poNumber]);
     if (query.cursor) {
       const [createdAt, id] = decodeCursor(query.cursor);
       builder.whereRaw('(created_at, id) < (?::timestamptz, ?)', [createdAt, id]);
@@ -241,7 +241,7 @@ export class KnexEdi implements EdiPort {
 
   async purchaseOrderEdi(poNumber: string): Promise<PurchaseOrderEdi | undefined> {
     const rows = await this.knex<InterchangeRow>('edi_interchanges')
-      .whereRaw('? = any(po_numbers)', [poNumber])
+      .whereRaw('po_numbers @> array[?]::text[]', [poNumber])
       .orderBy([{ column: 'created_at', order: 'asc' }, { column: 'id', order: 'asc' }]);
     if (rows.length === 0) return undefined;
     const ours = rows.filter((row) => row.direction === 'outbound' && row.document_type !== null);

@@ -64,7 +64,7 @@ async function documentFor(trx: Knex.Transaction, event: OutboxEvent, po: PoView
       return payload.changeOrder ? { type: '860', purpose: 'change', order: orderOf(po), change: payload.changeOrder } : undefined;
     case 'po.cancelled': {
       // A PO the supplier never received (refused by its approvers) is not cancelled towards it.
-      const sent = await trx('edi_interchanges').where({ direction: 'outbound', document_type: '850', purpose: 'original' }).whereRaw('? = any(po_numbers)', [event.poNumber]).first('id');
+      const sent = await trx('edi_interchanges').where({ direction: 'outbound', document_type: '850', purpose: 'original' }).whereRaw('po_numbers @> array[?]::text[]', [event.poNumber]).first('id');
       return sent ? { type: '850', purpose: 'cancellation', order: orderOf(po) } : undefined;
     }
     default:

@@ -328,6 +328,33 @@ describe('EDI X12 gateway, on the real workflow', { timeout: 600_000 }, () => {
     for (const response of [short, iea, plain, asGlobex]) conforms('post', '/v1/edi/inbound', response);
   });
 
+  it('never answers a corrupted interchange with a 5xx: a 997 or a problem+json, and the PO as it was', async () => {
+    assert.equal((await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: order('PO-EDI-FUZZ') })).status, 201);
+    const before = await view('PO-EDI-FUZZ');
+    let seed = 20261202;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const characters = ['*', '~', '>', '\n', 'A', '9', ' ', '-', ':'];
+    for (let round = 0; round < 25; round++) {
+      let raw = fromAcme('IN', '810', [invoice810('PO-EDI-FUZZ', `INV-FUZZ-${round}`, '999')]);
+      for (let edit = 0; edit <= random(3); edit++) {
+        // Past the ISA, before the IEA: the envelope's own refusals are covered above.
+        const at = 106 + random(raw.length - 130);
+        raw = raw.slice(0, at) + characters[random(characters.length)]! + raw.slice(at + (random(2) === 0 ? 1 : 0));
+      }
+      const response = await send(raw);
+      assert.ok([200, 400, 409, 422].includes(response.status), `round ${round}: ${response.status} ${response.text}`);
+      if (response.status !== 200) problemShape(response);
+      else readInterchange(response.text);
+    }
+    // 999 bolts were never received: whatever got through is held, nothing was paid or posted.
+    const after = await view('PO-EDI-FUZZ');
+    assert.equal(after.status, before.status);
+    assert.ok(after.invoices.every((invoice: any) => invoice.status !== 'paid' && invoice.status !== 'scheduled'));
+  });
+
   it('sends an 860 for a buyer change order and an 850 with BEG01 01 for a cancellation; a rejecting 997 shows on the PO', async () => {
     assert.equal((await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: order('PO-EDI-CHG') })).status, 201);
     const [original] = await outbound('PO-EDI-CHG', 1);
