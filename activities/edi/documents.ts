@@ -32,14 +32,15 @@ const compactDate = (isoDate: string): string => isoDate.slice(0, 10).replace(/-
 /** BEG01: 00 original, 01 cancellation. */
 export type OrderPurpose = 'original' | 'cancellation';
 
-export function purchaseOrder850(po: OrderForEdi, purpose: OrderPurpose, supplierName: string): string[][] {
+/** `buyerId`: our interchange id, named in N1*BY; `supplierName`: the partner, in N1*SE. */
+export function purchaseOrder850(po: OrderForEdi, purpose: OrderPurpose, supplierName: string, buyerId = 'BUYER'): string[][] {
   const lines = po.lines.filter((line) => purpose === 'cancellation' || !line.cancelled);
   const segments: string[][] = [
     ['BEG', purpose === 'original' ? '00' : '01', 'SA', po.poNumber, '', compactDate(po.createdAt)],
     ['CUR', 'BY', po.currency],
   ];
   if (po.buyer) segments.push(['PER', 'BD', po.buyer]);
-  segments.push(['N1', 'BY', 'Buyer', '92', 'BUYER'], ['N1', 'SE', supplierName, '92', po.supplierId]);
+  segments.push(['N1', 'BY', 'Buyer', '92', buyerId], ['N1', 'SE', supplierName, '92', po.supplierId]);
   for (const line of lines) {
     segments.push(['PO1', String(line.lineNo), decimalR(line.quantity), line.uom, decimalR(line.unitPrice), 'PE', 'BP', line.sku]);
     if (line.description) segments.push(['PID', 'F', '', '', '', line.description.slice(0, 80)]);

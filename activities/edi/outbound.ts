@@ -75,7 +75,7 @@ async function documentFor(trx: Knex.Transaction, event: OutboxEvent, po: PoView
 /** Writes the interchange of one document in `trx`; the outbox event id makes a second write a no-op. */
 async function writeOutbound(trx: Knex.Transaction, event: OutboxEvent, partner: EdiPartner, document: Document, options: EdiOutboundOptions): Promise<void> {
   const numbers = await new KnexEdi(trx).nextControlNumbers(partner.supplierId, 1);
-  const segments = document.type === '850' ? purchaseOrder850(document.order, document.purpose, partner.name) : changeOrder860(document.order, document.change, event.occurredAt);
+  const segments = document.type === '850' ? purchaseOrder850(document.order, document.purpose, partner.name, options.sender.id) : changeOrder860(document.order, document.change, event.occurredAt);
   const setControl = setControlNumber(numbers.sets[0]!);
   const raw = writeInterchange({
     sender: options.sender,

@@ -77,7 +77,7 @@ export class EdiInbound {
 
     try {
       const results: SetResult[][] = [];
-      for (const group of interchange.groups) results.push(await this.applyGroup(group, partner, actor, claim.id));
+      for (const group of interchange.groups) results.push(await this.applyGroup(group, partner, actor, claim.id, interchange.header.usage === 'T'));
       const acknowledgement = await this.acknowledgement(interchange, partner, results);
       const all = results.flat();
       const accepted = all.filter((result) => result.outcome.accepted).length;
@@ -132,7 +132,7 @@ export class EdiInbound {
     return partner;
   }
 
-  private async applyGroup(group: FunctionalGroup, partner: EdiPartner, actor: Actor, interchangeId: string): Promise<SetResult[]> {
+  private async applyGroup(group: FunctionalGroup, partner: EdiPartner, actor: Actor, interchangeId: string, test: boolean): Promise<SetResult[]> {
     const results: SetResult[] = [];
     for (const set of group.sets) {
       checkSetSyntax(set, group.functionalId);
@@ -142,12 +142,13 @@ export class EdiInbound {
         results.push({ outcome: { accepted: false, codes, segmentErrors: set.segmentErrors }, log: { ...base, status: 'rejected', codes, segmentErrors: set.segmentErrors } });
         continue;
       }
-      results.push(await this.applySet(set, partner, actor, interchangeId));
+      results.push(await this.applySet(set, partner, actor, interchangeId, test));
     }
     return results;
   }
 
-  private async applySet(set: TransactionSet, partner: EdiPartner, actor: Actor, interchangeId: string): Promise<SetResult> {
+  /** `test`: a test interchange (ISA15 T) is checked and mapped against the PO, and applied nowhere. */
+  private async applySet(set: TransactionSet, partner: EdiPartner, actor: Actor, interchangeId: string, test: boolean): Promise<SetResult> {
     const base = { setId: set.id, controlNumber: set.controlNumber };
     const accepted = (log: Partial<EdiSetOutcome>, document?: SetResult['document']): SetResult => ({
       outcome: { accepted: true, codes: [], segmentErrors: [] },
@@ -164,6 +165,7 @@ export class EdiInbound {
     };
 
     if (set.id === '997') {
+      if (test) return accepted({ test: true });
       const received = readAcknowledgement(set);
       const recorded = await this.deps.edi.recordReceivedAcknowledgement(partner.supplierId, received.functionalId, received.groupControlNumber, {
         status: received.status,
@@ -183,6 +185,7 @@ export class EdiInbound {
       const po = await this.deps.gateway.viewFor(actor, poNumber);
       const command = mapSet(set, po);
       const bodyHash = hashBody(command.body);
+      if (test) return accepted({ documentKey: command.documentKey, poNumber, test: true });
       const document = { setId: set.id, documentKey: command.documentKey, bodyHash, poNumber };
       const before = await this.deps.edi.appliedDocument(partner.supplierId, set.id, command.documentKey);
       if (before && before.bodyHash === bodyHash && before.poNumber === poNumber) {

@@ -35,8 +35,9 @@ const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '../fixtu
 
 let nextControlNumber = 5000;
 /** An interchange from ACME to us, with a fresh ISA13 unless one is given. */
-function fromAcme(functionalId: string, setId: string, sets: string[][][], controlNumber = nextControlNumber++): string {
+function fromAcme(functionalId: string, setId: string, sets: string[][][], controlNumber = nextControlNumber++, usage: 'P' | 'T' = 'P'): string {
   return writeInterchange({
+    usage,
     sender: ACME_EDI,
     receiver: US,
     functionalId,
@@ -330,7 +331,13 @@ describe('EDI X12 gateway, on the real workflow', { timeout: 600_000 }, () => {
 
   it('never answers a corrupted interchange with a 5xx: a 997 or a problem+json, and the PO as it was', async () => {
     assert.equal((await api.request('POST', '/v1/purchase-orders', { key: 'procurement', body: order('PO-EDI-FUZZ') })).status, 201);
+    // A test interchange (ISA15 T) is checked and acknowledged, and applied nowhere.
+    const test = await send(fromAcme('PR', '855', [ack855('PO-EDI-FUZZ')], undefined, 'T'));
+    await assertAccepted(test);
+    const testLog = await api.request('GET', `/v1/edi/interchanges/${test.headers.get('edi-interchange-id')}`, { key: 'operator' });
+    assert.equal(testLog.body.sets[0].test, true);
     const before = await view('PO-EDI-FUZZ');
+    assert.equal(before.status, 'issued');
     let seed = 20261202;
     const random = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2147483648;

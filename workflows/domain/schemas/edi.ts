@@ -51,6 +51,8 @@ export const EdiSetOutcome = z
     refusal: z.object({ code: z.string(), message: z.string() }).optional(),
     /** True when the same document had been applied before (re-sent): nothing was applied again. */
     duplicate: z.boolean().optional(),
+    /** True in a test interchange (ISA15 T): checked and mapped, never applied. */
+    test: z.boolean().optional(),
   })
   .meta({ id: 'EdiSetOutcome' });
 export type EdiSetOutcome = z.infer<typeof EdiSetOutcome>;
