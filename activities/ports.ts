@@ -26,6 +26,15 @@ import type {
   SubscriptionInput,
   SubscriptionPatch,
 } from '../workflows/domain/schemas/subscriptions';
+import type {
+  EdiInterchange,
+  EdiInterchangeListQuery,
+  EdiInterchangeStatus,
+  EdiProfile,
+  EdiReceivedAcknowledgement,
+  EdiSetOutcome,
+  PurchaseOrderEdi,
+} from '../workflows/domain/schemas/edi';
 
 export type { BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification };
 
@@ -196,6 +205,56 @@ export interface DeadLettersPort {
   list(query: DeadLetterQuery): Promise<{ items: DeadLetter[]; nextCursor: string | null }>;
   /** Queues the delivery again (same `webhook-id`); undefined for an unknown dead letter. */
   redrive(id: string): Promise<DeadLetter | undefined>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// EDI X12: trading partners, control numbers and the interchange log (docs/edi.md)
+// ---------------------------------------------------------------------------------------------
+
+export interface EdiPartner {
+  supplierId: string;
+  name: string;
+  profile: EdiProfile;
+}
+
+/** An inbound interchange claimed for processing, or what a claim found instead. */
+export type EdiInboundClaim =
+  | { outcome: 'claimed'; id: string }
+  /** The same interchange (same ISA13, same text) was processed before: answer its 997 again. */
+  | { outcome: 'processed'; interchange: EdiInterchange }
+  | { outcome: 'in_progress' }
+  /** The partner reused an ISA13 for another interchange. */
+  | { outcome: 'control_number_reused'; interchange: EdiInterchange };
+
+export interface EdiInboundResult {
+  status: EdiInterchangeStatus;
+  groupControlNumbers: string[];
+  setIds: string[];
+  poNumbers: string[];
+  sets: EdiSetOutcome[];
+  acknowledgementRaw: string;
+  /** Documents applied (or found applied before), so a re-send in another interchange is a no-op. */
+  documents: { setId: string; documentKey: string; bodyHash: string; poNumber: string }[];
+}
+
+export interface EdiPort {
+  partnerOf(supplierId: string): Promise<EdiPartner | undefined>;
+  partnerByIdentity(qualifier: string, id: string): Promise<EdiPartner | undefined>;
+  /** Allocates the next ISA13, GS06 and `sets` ST02 numbers of the partner; never handed out twice. */
+  nextControlNumbers(supplierId: string, sets: number): Promise<{ interchange: number; group: number; sets: number[] }>;
+  claimInbound(input: { supplierId: string; controlNumber: string; raw: string; rawHash: string }): Promise<EdiInboundClaim>;
+  completeInbound(id: string, result: EdiInboundResult): Promise<void>;
+  /** Forgets a claim whose processing failed for reasons not the partner's, so its re-send runs again. */
+  releaseInbound(id: string): Promise<void>;
+  /** The document applied before under this key (setId + document key), if any. */
+  appliedDocument(supplierId: string, setId: string, documentKey: string): Promise<{ bodyHash: string; poNumber: string | null } | undefined>;
+  /** Records the partner's 997 on our outbound interchange of that group; undefined when none matches. */
+  recordReceivedAcknowledgement(supplierId: string, functionalId: string, groupControlNumber: string, acknowledgement: EdiReceivedAcknowledgement): Promise<{ interchangeId: string; poNumbers: string[] } | undefined>;
+  /** Newest first; throws InvalidCursorError for a cursor it did not hand out. */
+  listInterchanges(query: EdiInterchangeListQuery): Promise<{ items: EdiInterchange[]; nextCursor: string | null }>;
+  getInterchange(id: string): Promise<EdiInterchange | undefined>;
+  /** The PO's EDI traffic, or undefined when it has none. */
+  purchaseOrderEdi(poNumber: string): Promise<PurchaseOrderEdi | undefined>;
 }
 
 /** What the activities are given. */

@@ -4,10 +4,11 @@
  */
 import type { Knex } from 'knex';
 import type { AppConfig } from '../temporal-config/env';
-import type { AccountsPayablePort, DeadLettersPort, FinancePort, IdempotencyRecordsPort, Ports, ReadModelPort, SubscriptionsPort } from './ports';
+import type { AccountsPayablePort, DeadLettersPort, EdiPort, FinancePort, IdempotencyRecordsPort, Ports, ReadModelPort, SubscriptionsPort } from './ports';
 import { BuiltinAccountsPayable } from './accounts-payable/builtin';
 import { HttpAccountsPayable } from './accounts-payable/http';
 import type { AdapterLog } from './errors';
+import { KnexEdi } from './edi/knex-edi';
 import { KnexErp } from './erp/knex-erp';
 import { KnexFinance } from './erp/knex-finance';
 import { KnexIdempotencyRecords } from './erp/knex-idempotency';
@@ -19,7 +20,7 @@ import { KnexSubscriptions } from './events/subscriptions';
 import { WebhookSupplierPortal } from './supplier-portal/webhook';
 
 export interface PortDependencies {
-  config: Pick<AppConfig, 'accountsPayable' | 'portal' | 'outbox'> & Partial<Pick<AppConfig, 'events'>>;
+  config: Pick<AppConfig, 'accountsPayable' | 'portal' | 'outbox'> & Partial<Pick<AppConfig, 'events' | 'edi'>>;
   knex: Knex;
   logger: AdapterLog;
 }
@@ -37,6 +38,8 @@ export interface ApiPorts {
   finance: FinancePort;
   subscriptions: SubscriptionsPort;
   deadLetters: DeadLettersPort;
+  /** EDI trading partners, control numbers and the interchange log. */
+  edi: EdiPort;
 }
 
 export function createApiPorts(knex: Knex, logger?: AdapterLog, options: { idempotencyLeaseMs?: number } = {}): ApiPorts {
@@ -46,6 +49,7 @@ export function createApiPorts(knex: Knex, logger?: AdapterLog, options: { idemp
     finance: new KnexFinance(knex),
     subscriptions: new KnexSubscriptions(knex, logger),
     deadLetters: new KnexDeadLetters(knex, logger),
+    edi: new KnexEdi(knex),
   };
 }
 
@@ -71,6 +75,7 @@ export function createEventRelay(config: PortDependencies['config'], knex: Knex,
       timeoutMs: config.portal.webhookTimeoutMs,
       seed: { urls: config.outbox.subscriberUrls, ...(config.outbox.signingSecret === undefined ? {} : { secret: config.outbox.signingSecret }) },
       ...(natsUrl ? { nats: { url: natsUrl, duplicateWindowMs: duplicateWindowMs(retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS) } } : {}),
+      ...(config.edi ? { edi: { sender: config.edi.sender } } : {}),
     },
     logger,
   );

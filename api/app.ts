@@ -28,6 +28,8 @@ import { deadLettersRouter, subscriptionsRouter } from './routes/event-delivery'
 import { kpisRouter, publicOpsRouter } from './routes/ops';
 import { PurchaseOrderGateway, purchaseOrdersRouter } from './routes/purchase-orders';
 import { suppliersRouter } from './routes/suppliers';
+import { ediRouter } from './routes/edi';
+import { EdiInbound } from './edi/inbound';
 import { financeRouter } from './routes/finance';
 import { reportsRouter } from './routes/reports';
 import { supplierHoldsRouter } from './routes/supplier-holds';
@@ -41,17 +43,21 @@ export interface AppDependencies {
   logger: winston.Logger;
   /** Default to the reference ERP's read model on `knex`; tests or a real-ERP deployment may pass others. */
   ports?: Partial<ApiPorts>;
+  /** Hands out the inbound EDI service, e.g. for the inbox directory watcher (api/main.ts). */
+  onEdiInbound?: (inbound: EdiInbound) => void;
 }
 
 export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger, { idempotencyLeaseMs: config.api.idempotencyLeaseMs }), ...deps.ports };
+  const { readModel, idempotency, finance, subscriptions, deadLetters, edi } = { ...createApiPorts(knex, logger, { idempotencyLeaseMs: config.api.idempotencyLeaseMs }), ...deps.ports };
   const metrics = new ApiMetrics();
   const workers = new WorkerAvailability(client, config.temporal.taskQueue);
   const gateway = new PurchaseOrderGateway(client, undefined, readModel, { workerTimeoutMs: config.api.workerQueryTimeoutMs, workers });
   const idempotent = idempotencyKeys(idempotency, logger);
+  const ediInbound = new EdiInbound({ edi, gateway, readModel, sender: config.edi.sender, logger });
+  deps.onEdiInbound?.(ediInbound);
   const rateLimitOptions = config.api.rateLimit;
 
   const app = express();
@@ -69,12 +75,14 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use(identifyCaller(new ApiKeyRing(config.api.keys)));
   v1.use(rateLimit(createRateLimiter(knex, rateLimitOptions), rateLimitOptions));
   v1.use(requireCaller);
+  // Before the JSON body parser: an interchange is X12 text.
+  v1.use('/edi', ediRouter({ edi, inbound: ediInbound, bodyLimit: config.api.bodyLimit }));
   v1.use(supplierResponses);
   v1.use(express.json({ limit: config.api.bodyLimit, type: ['application/json', 'application/*+json'] }));
   v1.use(requireJsonContentType);
   v1.use(guardJsonBody);
   v1.use('/suppliers', suppliersRouter({ readModel, idempotent }));
-  v1.use('/purchase-orders', purchaseOrdersRouter({ client, readModel, gateway, idempotent, workflowTaskTimeoutMs: config.recovery.workflowTaskTimeoutMs }));
+  v1.use('/purchase-orders', purchaseOrdersRouter({ client, readModel, gateway, idempotent, edi, workflowTaskTimeoutMs: config.recovery.workflowTaskTimeoutMs }));
   v1.use('/purchase-orders', documentsRouter({ readModel, gateway, idempotent }));
   v1.use('/purchase-orders', financeRouter({ readModel, gateway, idempotent }));
   v1.use('/suppliers', supplierHoldsRouter({ finance, gateway, idempotent }));

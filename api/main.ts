@@ -9,6 +9,8 @@ import type { AppConfig } from '../temporal-config/env';
 import { createLogger } from '../temporal-config/logging';
 import type { Logger } from '../temporal-config/logging';
 import { createApp } from './app';
+import type { EdiInbound } from './edi/inbound';
+import { startEdiInbox } from './edi/inbox';
 import { answerClientErrors } from './request-context';
 
 export interface RunningApi {
@@ -36,7 +38,11 @@ export async function startApi(config: AppConfig, logger: Logger = createLogger(
       namespace: config.temporal.namespace,
       ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
     });
-    const app = createApp({ config, client, knex: database.knex, logger });
+    let ediInbound: EdiInbound | undefined;
+    const app = createApp({ config, client, knex: database.knex, logger, onEdiInbound: (inbound) => (ediInbound = inbound) });
+    const inboxDir = config.edi.inboxDir;
+    const inbox = inboxDir && ediInbound ? startEdiInbox({ dir: inboxDir, intervalMs: config.edi.inboxIntervalMs, inbound: ediInbound, logger }) : undefined;
+    if (inbox) logger.info('EDI inbox watched', { dir: inboxDir });
 
     const server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(config.api.port, config.api.host, (error?: Error) =>
@@ -53,6 +59,7 @@ export async function startApi(config: AppConfig, logger: Logger = createLogger(
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
+        await inbox?.stop();
         await new Promise<void>((resolve) => {
           const cutOff = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
           server.close(() => {

@@ -11,6 +11,7 @@ import { domainBenchmarks } from './domain';
 import { erpBenchmarks } from './erp';
 import { reportBenchmarks } from './reports';
 import { eventBenchmarks } from './events';
+import { ediBenchmarks } from './edi';
 import type { BenchResult } from './measure';
 import { renderTable, withinTarget } from './report';
 import { ensureDatabaseServer, ensureTemporalServer, redact, type BenchServices, type TemporalServer } from './services';
@@ -20,7 +21,7 @@ const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 /** How busy the machine was: the 1-minute load average against the number of cores (bench/README.md). */
 const machineLoad = () => `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
 
-const SECTIONS = ['domain', 'erp', 'e2e', 'events', 'lifecycle', 'memory', 'reads'] as const;
+const SECTIONS = ['domain', 'erp', 'e2e', 'events', 'lifecycle', 'memory', 'reads', 'edi'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function selectedSections(args: string[]): Section[] {
@@ -73,7 +74,8 @@ async function main(): Promise<number> {
 
   try {
     await run('domain', domainBenchmarks);
-    if (sections.some((section) => section !== 'domain')) {
+    await run('edi', ediBenchmarks);
+    if (sections.some((section) => section !== 'domain' && section !== 'edi')) {
       database = await ensureDatabaseServer(say);
       say(`PostgreSQL: ${database.databaseSource} at ${redact(database.databaseAdminUrl)}`);
     }

@@ -63,6 +63,8 @@ export interface AppConfig {
   outbox: { relayIntervalMs: number; subscriberUrls: string[]; signingSecret?: string };
   /** Event delivery (docs/events.md): the retry schedule in milliseconds, and the NATS JetStream sink when NATS_URL is set. */
   events: { retrySchedule: number[]; natsUrl?: string };
+  /** EDI X12 (docs/edi.md): our identity in ISA/GS, and the inbox directory the API watches (off when unset). */
+  edi: { sender: { qualifier: string; id: string; gsId: string }; inboxDir?: string; inboxIntervalMs: number };
   /** WORKER_METRICS_ADDRESS: where the worker serves the SDK's Prometheus metrics (off when unset). */
   worker: { metricsAddress?: string; healthAddress?: string; sizing: WorkerSizingSettings };
   /** OpenTelemetry tracing (temporal-config/tracing.ts); the OTel SDK reads the other OTEL_* variables itself. */
@@ -362,6 +364,11 @@ const environmentSchema = z.object({
     EVENT_SIGNING_SECRET: optionalString,
     EVENT_RETRY_SCHEDULE: retrySchedule,
     NATS_URL: natsUrls,
+    EDI_SENDER_QUALIFIER: optionalString.pipe(z.string().regex(/^[A-Z0-9]{2}$/, 'expected a two-character ISA qualifier such as ZZ or 01').default('ZZ')),
+    EDI_SENDER_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 .\-_]{0,14}$/, 'expected 1 to 15 letters or digits (ISA06)').default('P2PORCH')),
+    EDI_SENDER_GS_ID: optionalString.pipe(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 .\-_]{0,14}$/, 'expected 1 to 15 letters or digits (GS02)').optional()),
+    EDI_INBOX_DIR: optionalString,
+    EDI_INBOX_INTERVAL_MS: positiveInt(5_000),
     WORKER_METRICS_ADDRESS: optionalString.pipe(
       z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 0.0.0.0:9464').optional(),
     ),
@@ -484,6 +491,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       signingSecret: e.EVENT_SIGNING_SECRET,
     }),
     events: stripUndefined({ retrySchedule: e.EVENT_RETRY_SCHEDULE, natsUrl: e.NATS_URL }),
+    edi: stripUndefined({
+      sender: { qualifier: e.EDI_SENDER_QUALIFIER, id: e.EDI_SENDER_ID, gsId: e.EDI_SENDER_GS_ID ?? e.EDI_SENDER_ID },
+      inboxDir: e.EDI_INBOX_DIR ? path.resolve(projectRoot, e.EDI_INBOX_DIR) : undefined,
+      inboxIntervalMs: e.EDI_INBOX_INTERVAL_MS,
+    }),
     worker: stripUndefined({
       metricsAddress: e.WORKER_METRICS_ADDRESS,
       healthAddress: e.WORKER_HEALTH_ADDRESS,

@@ -7,7 +7,7 @@ import { normaliseDocumentNumber } from '../../workflows/domain/lookups';
 import { round2 } from '../../workflows/domain/money';
 import type { SupplierInput } from '../../workflows/domain/schemas';
 import type { PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../../workflows/domain/state';
-import { InvalidCursorError } from '../errors';
+import { AdapterRefusal, InvalidCursorError } from '../errors';
 import type { DuplicateInvoiceCheck, Kpis, PurchaseOrderListFilter, ReadModelPort, SupplierRecord } from '../ports';
 import { computeKpis } from './knex-kpis';
 import type { KpiOptions } from './knex-finance-kpis';
@@ -50,9 +50,10 @@ export class KnexReadModel implements ReadModelPort {
    * never returned), so a PUT without one keeps the current secret instead of silently dropping it.
    */
   async upsertSupplier(supplierId: string, input: SupplierInput): Promise<{ supplier: Supplier; created: boolean }> {
-    const result = await this.knex.raw<{ rows: (SupplierRow & { created: boolean })[] }>(
-      `insert into suppliers (supplier_id, name, currency, payment_terms, tolerances, slas, webhook_url, webhook_secret)
-       values (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?)
+    const result = await this.knex
+      .raw<{ rows: (SupplierRow & { created: boolean })[] }>(
+      `insert into suppliers (supplier_id, name, currency, payment_terms, tolerances, slas, webhook_url, webhook_secret, edi)
+       values (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?, ?::jsonb)
        on conflict (supplier_id) do update set
          name = excluded.name,
          currency = excluded.currency,
@@ -61,6 +62,7 @@ export class KnexReadModel implements ReadModelPort {
          slas = excluded.slas,
          webhook_url = excluded.webhook_url,
          webhook_secret = coalesce(excluded.webhook_secret, suppliers.webhook_secret),
+         edi = excluded.edi,
          updated_at = now()
        returning *, (xmax = 0) as created`,
       [
@@ -72,8 +74,16 @@ export class KnexReadModel implements ReadModelPort {
         json(input.slas ?? {}),
         input.webhookUrl ?? null,
         input.webhookSecret ?? null,
+        input.edi === undefined ? null : json(input.edi),
       ],
-    );
+    )
+      .catch((error: unknown) => {
+        // Two suppliers cannot be the same trading partner: inbound interchanges are routed by it.
+        if ((error as { code?: string; constraint?: string }).constraint === 'suppliers_edi_identity') {
+          throw new AdapterRefusal('EDI_PARTNER_IN_USE', `Another supplier already trades by EDI as ${input.edi?.qualifier ?? ''}/${input.edi?.id ?? ''}.`, 'conflict');
+        }
+        throw error;
+      });
     const row = result.rows[0]!;
     return { supplier: withoutSecret(toSupplierRecord(row)), created: row.created };
   }

@@ -1,7 +1,7 @@
 /**
  * Row mapping shared by the ERP's write side and its read model.
  */
-import type { PaymentTerms, SupplierSlas, Tolerances } from '../../workflows/domain/schemas';
+import type { EdiProfile, PaymentTerms, SupplierSlas, Tolerances } from '../../workflows/domain/schemas';
 import { DEFAULT_PAYMENT_TERMS } from '../../workflows/domain/policy';
 import type { PaymentHold, Supplier } from '../../workflows/domain/state';
 import type { SupplierRecord } from '../ports';
@@ -21,6 +21,8 @@ export interface SupplierRow {
   webhook_secret: string | null;
   /** Finance's supplier-wide payment hold, kept on the supplier row (docs/adr/0051-supplier-holds-reach-open-pos.md). */
   payment_hold?: PaymentHold | null;
+  /** The EDI trading-partner profile (docs/edi.md). */
+  edi?: EdiProfile | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -37,6 +39,7 @@ export function toSupplierRecord(row: SupplierRow): SupplierRecord {
     hasWebhookSecret: row.webhook_secret !== null,
     webhookSecret: row.webhook_secret,
     paymentHold: row.payment_hold ?? null,
+    edi: row.edi ?? null,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

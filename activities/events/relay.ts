@@ -16,6 +16,8 @@ import { enabledSubscriptionIds } from './subscription-rows';
 import { runSubscriptionPass, type PassResult, type SubscriptionPassOptions } from './subscription-pass';
 import { seedSubscriptions } from './subscriptions';
 import { claimDueNotifications, deliverNotification, type SupplierDeliveryOptions } from './supplier-notifications';
+import { deliverOutboundPass, generateOutboundPass, type EdiOutboundOptions } from '../edi/outbound';
+import type { Party } from '../edi/x12/writer';
 
 export interface EventRelayOptions {
   /** Delays between attempts (retry-schedule.ts); default the Svix-like schedule. */
@@ -31,6 +33,8 @@ export interface EventRelayOptions {
   seed?: { urls: readonly string[]; secret?: string };
   /** Set when NATS_URL is. */
   nats?: Omit<NatsSinkOptions, 'duplicateWindowMs'> & { duplicateWindowMs: number };
+  /** Outbound EDI (docs/edi.md): our ISA/GS identity; the 850/860 of EDI suppliers' POs are written and delivered. */
+  edi?: { sender: Party };
   random?: () => number;
 }
 
@@ -39,6 +43,7 @@ export class EventRelay implements EventOutboxPort {
   readonly nats: NatsSink | undefined;
   private readonly passOptions: SubscriptionPassOptions;
   private readonly supplierOptions: SupplierDeliveryOptions;
+  private readonly ediOptions: EdiOutboundOptions | undefined;
   /** Loops in flight, by consumer; a consumer never has two in one process. */
   private readonly running = new Map<string, Promise<void>>();
   private readonly busySuppliers = new Set<string>();
@@ -70,6 +75,9 @@ export class EventRelay implements EventOutboxPort {
     };
     this.supplierOptions = { owner: this.owner, schedule, timeoutMs, leaseMs, concurrency: options.concurrency ?? 8, log, ...(options.random ? { random: options.random } : {}) };
     this.nats = options.nats ? new NatsSink(knex, options.nats, log) : undefined;
+    this.ediOptions = options.edi
+      ? { sender: options.edi.sender, owner: this.owner, leaseMs, batchSize: options.batchSize ?? 100, schedule, timeoutMs, log, ...(options.random ? { random: options.random } : {}) }
+      : undefined;
   }
 
   /** Seeds the configured subscriptions (once), then ticks every `intervalMs`. */
@@ -106,6 +114,11 @@ export class EventRelay implements EventOutboxPort {
     }
     if (this.nats) this.loop('nats', () => this.nats!.pass(this.owner, this.passOptions.leaseMs));
     this.loop('suppliers', () => this.supplierPass());
+    const edi = this.ediOptions;
+    if (edi) {
+      this.loop('edi:generate', () => generateOutboundPass(this.knex, edi));
+      this.loop('edi:deliver', () => deliverOutboundPass(this.knex, edi));
+    }
   }
 
   private loop(key: string, pass: () => Promise<PassResult | undefined>): void {
@@ -159,6 +172,11 @@ export class EventRelay implements EventOutboxPort {
     const claimed = await claimDueNotifications(this.knex, this.supplierOptions, [...this.busySuppliers]);
     await Promise.all(claimed.map((notification) => deliverNotification(this.knex, notification, this.supplierOptions)));
     const results = await Promise.all(passes);
+    if (this.ediOptions) {
+      // Written first, so what this round wrote is also sent in it.
+      while ((await generateOutboundPass(this.knex, this.ediOptions)).more);
+      results.push(await deliverOutboundPass(this.knex, this.ediOptions));
+    }
     return results.reduce((total, result) => total + (result?.delivered ?? 0), claimed.length);
   }
 }

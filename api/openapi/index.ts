@@ -60,6 +60,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       { name: 'Purchase orders', description: 'Issue, track and act on purchase orders' },
       { name: 'Operations', description: 'Health, readiness, metrics and KPIs' },
       { name: 'Events', description: 'Event subscriptions, dead letters and redrive, the AsyncAPI event catalog' },
+      { name: 'EDI', description: 'EDI X12 with trading partners: inbound 855/856/810/997, the interchange log' },
     ],
     paths: paths(),
     components: {

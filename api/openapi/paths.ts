@@ -6,6 +6,7 @@ import { PurchaseOrderListQuery } from '../routes/purchase-orders';
 import { KpiQuery } from '../routes/ops';
 import { financePaths } from './finance-paths';
 import { eventPaths } from './event-paths';
+import { ediPaths } from './edi-paths';
 import {
   AUTHENTICATED,
   HealthSchema,
@@ -34,6 +35,7 @@ export function paths(): ZodOpenApiPathsObject {
   return {
     ...financePaths(),
     ...eventPaths(),
+    ...ediPaths(),
     '/v1/suppliers/{supplierId}': {
       put: {
         operationId: 'upsertSupplier',

@@ -12,7 +12,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { UpdateDefinition } from '@temporalio/common';
 import { mul, round2, sum } from '../../workflows/domain/money';
 import { z } from 'zod';
-import type { ReadModelPort } from '../../activities/ports';
+import type { EdiPort, ReadModelPort } from '../../activities/ports';
 import type { Command } from '../../workflows/domain/business-events';
 import {
   Acknowledgement,
@@ -373,9 +373,11 @@ export interface PurchaseOrderRouteDeps {
   idempotent: RequestHandler;
   /** How long after its worker died a PO's workflow task is retried elsewhere (WORKFLOW_TASK_TIMEOUT_MS); Temporal's 10 s when unset. */
   workflowTaskTimeoutMs?: number;
+  /** EDI traffic of a PO, joined into its view for EDI suppliers (docs/edi.md). */
+  edi?: Pick<EdiPort, 'purchaseOrderEdi'>;
 }
 
-export function purchaseOrdersRouter({ client, readModel, gateway, idempotent, workflowTaskTimeoutMs }: PurchaseOrderRouteDeps): Router {
+export function purchaseOrdersRouter({ client, readModel, gateway, idempotent, workflowTaskTimeoutMs, edi }: PurchaseOrderRouteDeps): Router {
   const router = Router();
 
   router.post('/', allowRoles('procurement'), idempotent, async (req, res) => {
@@ -446,8 +448,9 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent, w
 
   router.get('/:poNumber', allowRoles('procurement', 'supplier', 'warehouse', 'finance', 'operator', 'approver'), async (req, res) => {
     const { view, servedFrom } = await gateway.readFor(callerOf(req), poNumberParam(req));
+    const ediTraffic = await edi?.purchaseOrderEdi(view.poNumber);
     res.setHeader(SERVED_FROM_HEADER, servedFrom);
-    res.json({ ...view, servedFrom });
+    res.json({ ...view, ...(ediTraffic ? { edi: ediTraffic } : {}), servedFrom });
   });
 
   /** A command that answers with the PO's state; its Update id follows the Idempotency-Key rules. */

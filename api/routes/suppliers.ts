@@ -8,7 +8,8 @@ import type { ReadModelPort, SupplierRecord } from '../../activities/ports';
 import { SupplierId, SupplierInput } from '../../workflows/domain/schemas';
 import type { Supplier } from '../../workflows/domain/state';
 import { allowRoles, assertSupplierMaySee, callerOf } from '../auth';
-import { InputError, NotFoundError, zodIssuesToErrors } from '../errors';
+import { AdapterRefusal } from '../../activities/errors';
+import { ConflictError, InputError, NotFoundError, zodIssuesToErrors } from '../errors';
 
 const NOT_FOUND_CODE = 'SUPPLIER_NOT_FOUND';
 
@@ -30,6 +31,7 @@ export function publicSupplier(record: Supplier | SupplierRecord): Supplier {
     webhookUrl: record.webhookUrl,
     hasWebhookSecret: record.hasWebhookSecret,
     paymentHold: record.paymentHold,
+    edi: record.edi ?? null,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
@@ -46,7 +48,10 @@ export function suppliersRouter({ readModel, idempotent }: { readModel: ReadMode
     }
     const supplierId = parsedId.data;
     const input = SupplierInput.parse(req.body);
-    const { supplier } = await readModel.upsertSupplier(supplierId, input);
+    const { supplier } = await readModel.upsertSupplier(supplierId, input).catch((error: unknown) => {
+      if (error instanceof AdapterRefusal) throw new ConflictError(error.message, error.code);
+      throw error;
+    });
     res.json(publicSupplier(supplier));
   });
 

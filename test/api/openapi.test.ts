@@ -26,6 +26,9 @@ const ENDPOINTS: [string, string][] = [
   ['get', '/healthz'],
   ['get', '/readyz'],
   ['get', '/metrics'],
+  ['post', '/v1/edi/inbound'],
+  ['get', '/v1/edi/interchanges'],
+  ['get', '/v1/edi/interchanges/{interchangeId}'],
 ];
 
 type Operation = {

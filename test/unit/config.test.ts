@@ -263,4 +263,12 @@ describe('API_KEYS', () => {
     assert.throws(() => loadConfig({ EVENT_RETRY_SCHEDULE: '0s,later' }), /EVENT_RETRY_SCHEDULE: expected durations/);
     assert.throws(() => loadConfig({ NATS_URL: 'http://127.0.0.1:4222' }), /NATS_URL: expected nats:\/\/host:port/);
   });
+
+  it('EDI: our identity ZZ/P2PORCH by default, GS id from the ISA id unless set; the inbox off unless EDI_INBOX_DIR', () => {
+    assert.deepEqual(loadConfig({}).edi, { sender: { qualifier: 'ZZ', id: 'P2PORCH', gsId: 'P2PORCH' }, inboxIntervalMs: 5_000 });
+    const config = loadConfig({ EDI_SENDER_QUALIFIER: '01', EDI_SENDER_ID: '123456789', EDI_SENDER_GS_ID: 'DISTAPP', EDI_INBOX_DIR: '/srv/edi/in', EDI_INBOX_INTERVAL_MS: '1000' });
+    assert.deepEqual(config.edi, { sender: { qualifier: '01', id: '123456789', gsId: 'DISTAPP' }, inboxDir: '/srv/edi/in', inboxIntervalMs: 1_000 });
+    assert.throws(() => loadConfig({ EDI_SENDER_QUALIFIER: 'zzz' }), /EDI_SENDER_QUALIFIER: expected a two-character ISA qualifier/);
+    assert.throws(() => loadConfig({ EDI_SENDER_ID: 'A'.repeat(16) }), /EDI_SENDER_ID: expected 1 to 15/);
+  });
 });

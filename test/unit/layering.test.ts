@@ -65,3 +65,13 @@ test('the API reaches the ERP only through its ports (adapters are chosen in act
     }
   }
 });
+
+test('the API uses the pure EDI code (X12, mapping) and reaches the EDI tables only through EdiPort', () => {
+  for (const file of sources('api').filter((file) => file !== path.join('api', 'main.ts'))) {
+    for (const specifier of importsOf(file)) {
+      const target = resolved(file, specifier);
+      if (!target.startsWith('activities/edi/')) continue;
+      assert.ok(/^activities\/edi\/(x12\/|mapping$|documents$)/.test(target), `${file} imports ${specifier}`);
+    }
+  }
+});

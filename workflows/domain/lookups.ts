@@ -35,8 +35,35 @@ export function requireInvoice(state: Pick<PoState, 'invoices' | 'poNumber'>, in
   return invoice;
 }
 
+/**
+ * Position of each line number in a `lines` array, built once per array: a 1,000-line invoice
+ * looks up 1,000 lines (matching, ledger, fold), which a scan per lookup makes quadratic
+ * (bench section `edi`). A hit is trusted only while the array still holds that very line at
+ * that position, a miss only while the array has not grown, so an array changed in place after
+ * it was indexed is indexed again: the answer is always the one a scan would give.
+ */
+const linePositions = new WeakMap<readonly PoLine[], { length: number; positions: Map<number, number> }>();
+
+function indexLines(lines: readonly PoLine[]): { length: number; positions: Map<number, number> } {
+  const positions = new Map<number, number>();
+  lines.forEach((line, position) => {
+    if (!positions.has(line.lineNo)) positions.set(line.lineNo, position);
+  });
+  const index = { length: lines.length, positions };
+  linePositions.set(lines, index);
+  return index;
+}
+
 export function findLine(state: Pick<PoState, 'lines'>, lineNo: number): PoLine | undefined {
-  return state.lines.find((line) => line.lineNo === lineNo);
+  const lines = state.lines;
+  let index = linePositions.get(lines) ?? indexLines(lines);
+  let position = index.positions.get(lineNo);
+  const stale = position === undefined ? index.length !== lines.length : lines[position]?.lineNo !== lineNo;
+  if (stale) {
+    index = indexLines(lines);
+    position = index.positions.get(lineNo);
+  }
+  return position === undefined ? undefined : lines[position];
 }
 
 /** Credit memos recorded against one invoice, in arrival order. */

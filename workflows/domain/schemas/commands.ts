@@ -5,6 +5,7 @@
  * `workflows/domain/lifecycle/validate.ts`, not here.
  */
 import { z } from 'zod';
+import { EdiProfile } from './edi';
 import { hasUniqueLineNos as uniqueLineNos } from '../lookups';
 import {
   AcknowledgementLineStatus,
@@ -84,6 +85,8 @@ export const SupplierInput = z
     slas: SupplierSlas.optional(),
     webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
     webhookSecret: z.string().min(16).max(256).optional(),
+    /** The supplier as an EDI X12 trading partner (docs/edi.md). */
+    edi: EdiProfile.optional(),
   })
   .strict()
   .meta({ id: 'SupplierInput' });

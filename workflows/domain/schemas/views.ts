@@ -5,6 +5,7 @@
  * describes its responses with them, so the state, the answer and the documentation cannot drift.
  */
 import { z } from 'zod';
+import { EdiProfile, PurchaseOrderEdi } from './edi';
 import {
   Account,
   AcknowledgementType,
@@ -241,6 +242,8 @@ export const PurchaseOrderView = PoStateView.extend({
   status: PoStatus,
   total: Decimal,
   hasOpenException: z.boolean(),
+  /** EDI traffic of the PO and the partner's 997 for our 850/860, for EDI suppliers (read side, docs/edi.md). */
+  edi: PurchaseOrderEdi.optional(),
 }).meta({ id: 'PurchaseOrder', description: 'Full state of a purchase order (the `status` query of its workflow).' });
 
 export const PurchaseOrderSummary = z
@@ -278,6 +281,8 @@ export const Supplier = z
     hasWebhookSecret: z.boolean(),
     /** Finance's supplier-wide payment hold, or null. */
     paymentHold: PaymentHold.nullable(),
+    /** The EDI X12 trading-partner profile, when the supplier trades by EDI (docs/edi.md). */
+    edi: EdiProfile.nullable().optional(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
