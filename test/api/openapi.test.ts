@@ -72,7 +72,8 @@ describe('OpenAPI 3.1 document', () => {
         assert.ok(operation.responses['401']?.content?.['application/problem+json'], `${path} documents 401 problem+json`);
       }
       if (method !== 'get') {
-        const request = operation.requestBody?.content['application/json'];
+        // JSON everywhere, X12 text for EDI interchanges.
+        const request = operation.requestBody?.content['application/json'] ?? operation.requestBody?.content['application/edi-x12'];
         assert.ok(request?.example, `${method} ${path} has a request example`);
       }
       const success = Object.entries(operation.responses).find(([status]) => status.startsWith('2'));
