@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import winston from 'winston';
+import { writeInterchange } from '../../activities/edi/x12/writer';
 import { openApiDocument } from '../../api/openapi';
 import { supplierView } from '../../api/supplier-view';
 import { startWorker } from '../../workers/main';
@@ -79,6 +80,7 @@ describe('what a supplier key sees', { timeout: 300_000 }, () => {
         paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 },
         tolerances: { priceVariancePct: '0.02', qtyOverPct: '0.05' },
         slas: { ackSla: '72h' },
+        edi: { qualifier: 'ZZ', id: 'ACMEEDI', version: '004010' },
       },
     });
     assert.equal(supplier.status, 200, supplier.text);
@@ -142,6 +144,27 @@ describe('what a supplier key sees', { timeout: 300_000 }, () => {
     assert.deepEqual({ code: exception.reasons[0].code, expected: exception.reasons[0].expected, actual: exception.reasons[0].actual }, { code: 'PRICE_VARIANCE', expected: '10.00', actual: '10.50' });
     assert.ok(read.body.timeline.every((entry: { actor: string }) => !entry.actor.includes('#')));
     await asSupplier('GET', '/v1/purchase-orders', '/v1/purchase-orders');
+
+    // EDI: a test interchange (ISA15 T) is checked and acknowledged, and applied nowhere; the
+    // supplier's interchange log shows it without the buyer's side.
+    const interchange = writeInterchange({
+      usage: 'T',
+      sender: { qualifier: 'ZZ', id: 'ACMEEDI' },
+      receiver: { qualifier: 'ZZ', id: 'P2PORCH' },
+      functionalId: 'PR',
+      interchangeControlNumber: 901,
+      groupControlNumber: 901,
+      at: new Date('2026-12-01T09:00:00Z'),
+      sets: [{ id: '855', controlNumber: '0001', segments: [['BAK', '00', 'AT', 'PO-SV-1', '20261128'], ['PO1', '1', '10', 'EA', '10', 'PE', 'BP', 'BOLT-M8'], ['ACK', 'IA', '10', 'EA'], ['CTT', '1']] }],
+    });
+    const inbound = await api.request('POST', '/v1/edi/inbound', { key: 'acme', rawBody: interchange, headers: { 'content-type': 'application/edi-x12' } });
+    assert.equal(inbound.status, 200, inbound.text);
+    assert.match(inbound.text, /AK9\*A/, 'the 997 accepts the test interchange');
+    answers.set('POST /v1/edi/inbound', inbound);
+    const log = await asSupplier('GET', '/v1/edi/interchanges', '/v1/edi/interchanges');
+    const interchangeId = inbound.headers.get('edi-interchange-id')!;
+    assert.ok(log.body.items.some((item: { id: string }) => item.id === interchangeId), JSON.stringify(log.body));
+    await asSupplier('GET', '/v1/edi/interchanges/{interchangeId}', `/v1/edi/interchanges/${interchangeId}`);
     const own = await asSupplier('GET', '/v1/suppliers/{supplierId}', '/v1/suppliers/ACME');
     assert.equal(own.body.name, 'Acme Industrial Supply');
 
