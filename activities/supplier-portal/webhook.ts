@@ -12,6 +12,7 @@ import type { Knex } from 'knex';
 import { Webhook } from 'standardwebhooks';
 import type { ErpPort, SupplierNotification, SupplierPortalPort } from '../ports';
 import { silentLog, WebhookRejectedError, type AdapterLog } from '../errors';
+import { supplierView } from '../../workflows/domain/supplier-view';
 
 /**
  * Standard Webhooks secrets look like `whsec_<base64 key>`; such a secret is used as the decoded
@@ -89,12 +90,16 @@ export function isPermanentRejection(status: number): boolean {
   return status >= 300 && status < 500 && status !== 408 && status !== 429;
 }
 
-/** The body a supplier's webhook receives: `{"type", "timestamp", "data": {..., "poNumber", "supplierId"}}`. */
+/**
+ * The body a supplier's webhook receives: `{"type", "timestamp", "data": {..., "poNumber", "supplierId"}}`,
+ * as a supplier may see it (no buyer tolerances in an invoice exception's match, no buyer-side
+ * people: workflows/domain/supplier-view.ts).
+ */
 export function supplierNotificationBody(notification: SupplierNotification): string {
   return JSON.stringify({
     type: notification.type,
     timestamp: notification.at,
-    data: { ...notification.data, poNumber: notification.poNumber, supplierId: notification.supplierId },
+    data: supplierView({ ...notification.data, poNumber: notification.poNumber, supplierId: notification.supplierId }),
   });
 }
 

@@ -89,6 +89,8 @@ describe('supplier portal webhooks', () => {
     assert.equal(body.type, 'invoice.exception');
     assert.equal(body.data.poNumber, 'PO-4001');
     assert.equal(body.data.invoiceNumber, 'INV-7781');
+    // The supplier sees why its invoice is held, expected and actual, but not the buyer's tolerance.
+    assert.deepEqual(body.data.reasons, [{ code: 'PRICE_VARIANCE', expected: '10.00', actual: '10.30' }]);
 
     const recorded = await db.knex('supplier_notifications').where({ id: sent.id }).first();
     assert.equal(recorded.delivered, true);

@@ -58,6 +58,8 @@ before(async () => {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
     PORT: String(port),
+    // A worker on a busy test machine may take longer than the production default to accept a command.
+    WORKER_QUERY_TIMEOUT_MS: '20000',
     HOST: '127.0.0.1',
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: namespace,
