@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { AppConfig } from '../temporal-config/env';
-import type { AccountsPayablePort, DeadLettersPort, FinancePort, IdempotencyRecordsPort, Ports, ReadModelPort, SubscriptionsPort } from './ports';
+import type { AccountsPayablePort, DeadLettersPort, FinancePort, IdempotencyRecordsPort, Ports, ReadModelPort, SubscriptionsPort, WorkQueuePort } from './ports';
 import { BuiltinAccountsPayable } from './accounts-payable/builtin';
 import { HttpAccountsPayable } from './accounts-payable/http';
 import type { AdapterLog } from './errors';
@@ -12,6 +12,7 @@ import { KnexErp } from './erp/knex-erp';
 import { KnexFinance } from './erp/knex-finance';
 import { KnexIdempotencyRecords } from './erp/knex-idempotency';
 import { KnexReadModel } from './erp/knex-read-model';
+import { KnexWorkQueue } from './erp/knex-work-queue';
 import { KnexDeadLetters } from './events/dead-letters';
 import { EventRelay } from './events/relay';
 import { DEFAULT_RETRY_SCHEDULE_MS, duplicateWindowMs } from './events/retry-schedule';
@@ -37,6 +38,8 @@ export interface ApiPorts {
   finance: FinancePort;
   subscriptions: SubscriptionsPort;
   deadLetters: DeadLettersPort;
+  /** Open exceptions, journals, the buyers' list and payments (docs/console.md). */
+  workQueue: WorkQueuePort;
 }
 
 export function createApiPorts(knex: Knex, logger?: AdapterLog): ApiPorts {
@@ -46,6 +49,7 @@ export function createApiPorts(knex: Knex, logger?: AdapterLog): ApiPorts {
     finance: new KnexFinance(knex),
     subscriptions: new KnexSubscriptions(knex, logger),
     deadLetters: new KnexDeadLetters(knex, logger),
+    workQueue: new KnexWorkQueue(knex),
   };
 }
 

@@ -31,6 +31,7 @@ import { suppliersRouter } from './routes/suppliers';
 import { financeRouter } from './routes/finance';
 import { reportsRouter } from './routes/reports';
 import { supplierHoldsRouter } from './routes/supplier-holds';
+import { workQueueRouter } from './routes/work-queue';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -45,7 +46,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const { readModel, idempotency, finance, subscriptions, deadLetters } = { ...createApiPorts(knex, logger), ...deps.ports };
+  const { readModel, idempotency, finance, subscriptions, deadLetters, workQueue } = { ...createApiPorts(knex, logger), ...deps.ports };
   const metrics = new ApiMetrics();
   const gateway = new PurchaseOrderGateway(client, undefined, readModel);
   const idempotent = idempotencyKeys(idempotency, logger);
@@ -76,6 +77,7 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use('/suppliers', supplierHoldsRouter({ finance, gateway, idempotent }));
   v1.use(kpisRouter({ readModel }));
   v1.use(reportsRouter({ finance }));
+  v1.use(workQueueRouter({ workQueue }));
   v1.use('/subscriptions', subscriptionsRouter({ subscriptions, idempotent }));
   v1.use('/dead-letters', deadLettersRouter({ deadLetters, idempotent }));
   app.use('/v1', v1);

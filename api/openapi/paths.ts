@@ -6,6 +6,7 @@ import { PurchaseOrderListQuery } from '../routes/purchase-orders';
 import { KpiQuery } from '../routes/ops';
 import { financePaths } from './finance-paths';
 import { eventPaths } from './event-paths';
+import { nextPageLinkHeader, workQueuePaths } from './work-queue-paths';
 import { AUTHENTICATED, HealthSchema, IdempotencyKeyHeader, PurchaseOrderPageSchema, ReadinessSchema, command, json, problems } from './components';
 import {
   exampleCreatePurchaseOrder,
@@ -22,6 +23,7 @@ export function paths(): ZodOpenApiPathsObject {
   return {
     ...financePaths(),
     ...eventPaths(),
+    ...workQueuePaths(),
     '/v1/suppliers/{supplierId}': {
       put: {
         operationId: 'upsertSupplier',
@@ -66,12 +68,18 @@ export function paths(): ZodOpenApiPathsObject {
         operationId: 'listPurchaseOrders',
         tags: ['Purchase orders'],
         summary: 'List purchase orders, newest first',
-        description: 'Roles: all. A supplier key lists only its own POs.',
+        description: 'Roles: all. A supplier key lists only its own POs. `Accept: text/csv` answers the page as CSV.',
         requestParams: { query: PurchaseOrderListQuery },
         responses: {
           '200': {
             description: 'One page.',
-            content: json(PurchaseOrderPageSchema, {
+            headers: nextPageLinkHeader,
+            content: {
+              'text/csv': {
+                schema: z.string(),
+                example: 'poNumber,supplierId,currency,status,total,hasOpenException,buyer,createdAt,updatedAt\nPO-10001,ACME,USD,issued,45.00,false,jane.buyer@distributor.example,2026-11-27T09:30:00.000Z,2026-11-27T09:30:00.000Z\n',
+              },
+              ...json(PurchaseOrderPageSchema, {
               items: [
                 {
                   poNumber: 'PO-10001',
@@ -86,7 +94,8 @@ export function paths(): ZodOpenApiPathsObject {
                 },
               ],
               nextCursor: null,
-            }),
+              }),
+            },
           },
           ...problems(400, ...AUTHENTICATED),
         },

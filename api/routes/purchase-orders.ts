@@ -48,6 +48,7 @@ import { assertAmountsFit } from '../body-guards';
 import { hashBody } from '../canonical';
 import { ConflictError, cursorRefusal, ForbiddenError, InputError, NotFoundError, UnprocessableError, zodIssuesToErrors } from '../errors';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency';
+import { linkNextPage, prefersCsv, sendCsv } from '../csv';
 
 const NOT_FOUND_CODE = 'PURCHASE_ORDER_NOT_FOUND';
 
@@ -230,8 +231,12 @@ export function parseCommand<T>(req: Request, schema: z.ZodType<T>): Command<T> 
  */
 export function commandUpdateId(req: Request, updateName: string, bodyHash: string): string {
   const header = req.get(IDEMPOTENCY_KEY_HEADER);
-  const key = header !== undefined ? parseIdempotencyKey(header) : randomUUID();
-  return `${updateName}:${bodyHash}:${key}`;
+  return keyedUpdateId(updateName, bodyHash, header !== undefined ? parseIdempotencyKey(header) : randomUUID());
+}
+
+/** The Update id of a command without a document number sent with an idempotency key (a header, or a console form's). */
+export function keyedUpdateId(updateName: string, bodyHash: string, idempotencyKey: string): string {
+  return `${updateName}:${bodyHash}:${idempotencyKey}`;
 }
 
 /** PoTotal search attribute: exact decimal sum, converted to a double only at the end. */
@@ -265,6 +270,8 @@ const ListQuery = z
   .meta({ id: 'PurchaseOrderListQuery' });
 
 export { ListQuery as PurchaseOrderListQuery };
+
+const PURCHASE_ORDER_CSV_COLUMNS = ['poNumber', 'supplierId', 'currency', 'status', 'total', 'hasOpenException', 'buyer', 'createdAt', 'updatedAt'];
 
 export interface PurchaseOrderRouteDeps {
   client: Client;
@@ -336,6 +343,11 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent }:
       ...(actor.role === 'supplier' ? { supplierId: ownSupplierId(actor) } : query.supplierId ? { supplierId: query.supplierId } : {}),
       })
       .catch(cursorRefusal(query.cursor));
+    linkNextPage(req, res, page.nextCursor);
+    if (prefersCsv(req)) {
+      sendCsv(res, 'purchase-orders', page.items, PURCHASE_ORDER_CSV_COLUMNS);
+      return;
+    }
     res.json({ items: page.items, nextCursor: page.nextCursor });
   });
 

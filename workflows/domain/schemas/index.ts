@@ -11,3 +11,4 @@ export * from './views';
 export * from './reports';
 export * from './events';
 export * from './finance-reports';
+export * from './work-queue';
