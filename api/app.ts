@@ -32,6 +32,7 @@ import { financeRouter } from './routes/finance';
 import { reportsRouter } from './routes/reports';
 import { supplierHoldsRouter } from './routes/supplier-holds';
 import { workQueueRouter } from './routes/work-queue';
+import { consoleRouter } from './console/router';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -46,11 +47,12 @@ export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const { readModel, idempotency, finance, subscriptions, deadLetters, workQueue } = { ...createApiPorts(knex, logger), ...deps.ports };
+  const { readModel, idempotency, finance, subscriptions, deadLetters, workQueue, consoleSessions } = { ...createApiPorts(knex, logger), ...deps.ports };
   const metrics = new ApiMetrics();
   const gateway = new PurchaseOrderGateway(client, undefined, readModel);
   const idempotent = idempotencyKeys(idempotency, logger);
   const rateLimitOptions = config.api.rateLimit;
+  const rateLimiter = createRateLimiter(knex, rateLimitOptions);
 
   const app = express();
   app.disable('x-powered-by');
@@ -62,10 +64,12 @@ export function createApp(deps: AppDependencies): express.Express {
 
   app.use(publicOpsRouter({ client, readModel, metrics }));
   app.use(asyncApiRouter());
+  // The web console (docs/console.md): its own session, CSRF and CSP; the same ports and commands.
+  app.use('/console', consoleRouter({ config, readModel, workQueue, consoleSessions, gateway, rateLimit: rateLimit(rateLimiter, rateLimitOptions), logger }));
 
   const v1 = express.Router();
   v1.use(identifyCaller(new ApiKeyRing(config.api.keys)));
-  v1.use(rateLimit(createRateLimiter(knex, rateLimitOptions), rateLimitOptions));
+  v1.use(rateLimit(rateLimiter, rateLimitOptions));
   v1.use(requireCaller);
   v1.use(express.json({ limit: config.api.bodyLimit, type: ['application/json', 'application/*+json'] }));
   v1.use(requireJsonContentType);

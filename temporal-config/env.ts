@@ -63,6 +63,8 @@ export interface AppConfig {
   worker: { metricsAddress?: string; healthAddress?: string; sizing: WorkerSizingSettings };
   /** OpenTelemetry tracing (temporal-config/tracing.ts); the OTel SDK reads the other OTEL_* variables itself. */
   tracing: TracingSettings;
+  /** The web console at /console (docs/console.md). */
+  console: { sessionTtl: string; temporalUiUrl: string };
 }
 
 /** Explicit worker cache and slot settings; unset ones are derived from memory (temporal-config/worker-sizing.ts). */
@@ -304,6 +306,9 @@ const environmentSchema = z.object({
     ),
     TEMPORAL_NAMESPACE: optionalString.pipe(z.string().default('default')),
     TEMPORAL_UI_PORT: port(8233),
+    // Where operators open a PO's run from the console; default: the dev server's UI on this machine.
+    TEMPORAL_UI_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    CONSOLE_SESSION_TTL: duration('8h'),
     TEMPORAL_TLS: booleanFlag(undefined),
     TEMPORAL_TLS_CERT: optionalString,
     TEMPORAL_TLS_KEY: optionalString,
@@ -448,6 +453,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     accountsPayable: stripUndefined({ adapter: e.AP_ADAPTER, url: e.AP_HTTP_URL, token: e.AP_HTTP_TOKEN }),
     portal: { webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    console: { sessionTtl: e.CONSOLE_SESSION_TTL, temporalUiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, '') },
     outbox: stripUndefined({
       relayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
       subscriberUrls: e.EVENT_SUBSCRIBER_URLS,

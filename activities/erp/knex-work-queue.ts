@@ -55,6 +55,22 @@ interface ExceptionRow {
   cursor_value: string;
 }
 
+function toOpenException(row: ExceptionRow, now: Date): OpenException {
+  return {
+    poNumber: row.po_number,
+    exceptionId: row.exception_id,
+    supplierId: row.supplier_id,
+    code: row.code,
+    invoiceNumber: row.invoice_number,
+    reasons: row.reasons,
+    currency: row.currency,
+    amount: round2(row.amount),
+    openedAt: iso(row.opened_at),
+    ageDays: Math.max(0, Math.floor((now.getTime() - row.opened_at.getTime()) / DAY_MS)),
+    escalatedAt: row.escalated_at ? iso(row.escalated_at) : null,
+  };
+}
+
 export class KnexWorkQueue implements WorkQueuePort {
   constructor(private readonly knex: Knex) {}
 
@@ -82,21 +98,17 @@ export class KnexWorkQueue implements WorkQueuePort {
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return {
-      items: page.map((row) => ({
-        poNumber: row.po_number,
-        exceptionId: row.exception_id,
-        supplierId: row.supplier_id,
-        code: row.code,
-        invoiceNumber: row.invoice_number,
-        reasons: row.reasons,
-        currency: row.currency,
-        amount: round2(row.amount),
-        openedAt: iso(row.opened_at),
-        ageDays: Math.max(0, Math.floor((now.getTime() - row.opened_at.getTime()) / DAY_MS)),
-        escalatedAt: row.escalated_at ? iso(row.escalated_at) : null,
-      })),
+      items: page.map((row) => toOpenException(row, now)),
       nextCursor: rows.length > limit && last ? encode([filter.sort, last.cursor_value, last.po_number, last.exception_id]) : null,
     };
+  }
+
+  async findOpenException(poNumber: string, exceptionId: string, now: Date = new Date()): Promise<OpenException | undefined> {
+    const row = (await this.knex('po_exceptions')
+      .select('po_number', 'exception_id', 'supplier_id', 'code', 'invoice_number', 'reasons', 'currency', 'amount', 'opened_at', 'escalated_at', this.knex.raw(`'' as cursor_value`))
+      .where({ po_number: poNumber, exception_id: exceptionId, status: 'open' })
+      .first()) as ExceptionRow | undefined;
+    return row ? toOpenException(row, now) : undefined;
   }
 
   async journal(poNumber: string): Promise<PostedJournalEntry[] | undefined> {

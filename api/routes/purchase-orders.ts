@@ -218,8 +218,12 @@ export function poNumberParam(req: Request): string {
 
 /** Parses a command body with its shared schema; every Update argument carries who sent it and the body's hash. */
 export function parseCommand<T>(req: Request, schema: z.ZodType<T>): Command<T> {
-  const actor = callerOf(req);
-  const body = schema.parse(req.body);
+  return commandOf(callerOf(req), schema, req.body);
+}
+
+/** A command from any door (the API's JSON, the console's forms): validated by its shared schema, with the body's hash. */
+export function commandOf<T>(actor: Actor, schema: z.ZodType<T>, input: unknown): Command<T> {
+  const body = schema.parse(input);
   assertAmountsFit(body);
   return { actor, body, bodyHash: hashBody(body) };
 }
