@@ -16,7 +16,7 @@ import { ensureDatabaseServer, ensureTemporalServer, redact, type BenchServices,
 
 const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
-const SECTIONS = ['domain', 'erp', 'e2e', 'events', 'lifecycle', 'memory', 'reads'] as const;
+const SECTIONS = ['domain', 'erp', 'e2e', 'events', 'lifecycle', 'memory', 'reads', 'console'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function selectedSections(args: string[]): Section[] {
@@ -89,6 +89,7 @@ async function main(): Promise<number> {
     await run('lifecycle', async () => (await import('./lifecycle')).lifecycleBenchmarks(await withTemporal(), say));
     await run('memory', async () => (await import('./memory')).memoryBenchmarks(await withTemporal(), say));
     await run('reads', async () => (await import('./reads')).readSideBenchmarks(say));
+    await run('console', async () => (await import('./console')).consoleBenchmarks());
   } catch (error) {
     failures.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
   } finally {

@@ -67,6 +67,9 @@ const PAGES: (NavItem & { roles: Role[] })[] = [
 
 const JOURNAL_READERS: Role[] = ['procurement', 'finance', 'operator'];
 
+/** Rows per page of the exceptions queue: a screenful to work through, and a first render that costs the same however long the queue is. */
+export const EXCEPTIONS_PAGE_SIZE = 25;
+
 /** What a successful command says on the page it lands on (fixed texts: a query parameter never becomes markup). */
 const DONE: Record<string, string> = {
   acknowledged: 'Acknowledgement sent.',
@@ -214,7 +217,7 @@ export function consoleRouter(deps: ConsoleDependencies): Router {
   async function renderExceptions(req: Request, res: Response, options: { status?: number; state?: FormState; notice?: string } = {}): Promise<void> {
     const { query, errors } = exceptionQueryOf(req);
     const page = await workQueue
-      .listOpenExceptions({ sort: query.sort, limit: 50, ...(query.supplierId ? { supplierId: query.supplierId } : {}), ...(query.reason ? { reason: query.reason } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) })
+      .listOpenExceptions({ sort: query.sort, limit: EXCEPTIONS_PAGE_SIZE, ...(query.supplierId ? { supplierId: query.supplierId } : {}), ...(query.reason ? { reason: query.reason } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) })
       .catch(cursorRefusal(query.cursor));
     const keys = new Map<string, string>();
     const keyFor = (item: OpenException) => (options.state?.values.exceptionId === item.exceptionId && options.state.values.poNumber === item.poNumber && options.state.values.idempotencyKey ? options.state.values.idempotencyKey : (keys.get(`${item.poNumber}/${item.exceptionId}`) ?? newIdempotencyKey()));

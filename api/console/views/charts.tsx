@@ -54,6 +54,7 @@ export function RateRing({ title, rate, tone = 'ok' }: { title: string; rate: nu
     <svg class="chart ring" viewBox="0 0 140 140" role="img" aria-label={`${title}: ${shown}`}>
       <title>{`${title}: ${shown}`}</title>
       <circle class="ring-track" cx="70" cy="70" r={radius} />
+      {filled > 0 && (
       <circle
         class={`ring-fill chart-${tone}`}
         cx="70"
@@ -62,6 +63,7 @@ export function RateRing({ title, rate, tone = 'ok' }: { title: string; rate: nu
         stroke-dasharray={`${filled.toFixed(2)} ${circumference.toFixed(2)}`}
         transform="rotate(-90 70 70)"
       />
+      )}
       <text class="ring-value" x="70" y="76" text-anchor="middle">
         {shown}
       </text>

@@ -83,7 +83,7 @@ export function ExceptionRow({ item, canDecide, idempotencyKey, csrfToken, state
         <a href={poHref}>{item.poNumber}</a>
       </th>
       <td>{item.supplierId}</td>
-      <td>{item.invoiceNumber ?? '—'}</td>
+      <td class="nowrap">{item.invoiceNumber ?? '—'}</td>
       <td>
         <Reasons item={item} />
       </td>
