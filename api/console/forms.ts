@@ -51,7 +51,8 @@ export function nest(values: FormValues, only: (name: string) => boolean, keep: 
     segments.forEach((segment, index) => {
       const key = /^\d+$/.test(segment) ? Number(segment) : segment;
       if (index === segments.length - 1) {
-        node[key] = value;
+        // Line numbers are numbers in every schema; a form only has text.
+        node[key] = segment === 'lineNo' && /^\d{1,9}$/.test(value) ? Number(value) : value;
         return;
       }
       node[key] ??= /^\d+$/.test(segments[index + 1]!) ? [] : {};
@@ -102,9 +103,13 @@ export function failedForm(form: string, values: FormValues, error: unknown, fie
   const apiError = toApiError(error);
   const fieldErrors: Record<string, string> = {};
   const unplaced: string[] = [];
-  for (const issue of apiError.errors ?? []) {
+  for (const raw of apiError.errors ?? []) {
+    // An empty field is left out of the body, so zod reports it as missing: say so plainly.
+    const issue = /received undefined$/.test(raw.message) ? { ...raw, message: 'Required.' } : raw;
     const name = fieldOf(issue.path);
-    if (issue.path && Object.hasOwn(values, name)) fieldErrors[name] ??= issue.message;
+    // A hidden field (a row's line number) has nowhere to show its error: the form shows it.
+    if (name.endsWith('lineNo')) unplaced.push(`${issue.path}: ${issue.message}`);
+    else if (issue.path && Object.hasOwn(values, name)) fieldErrors[name] ??= issue.message;
     else if (issue.path && Object.keys(values).some((key) => key.startsWith(`${name}.`))) fieldErrors[name] ??= issue.message;
     else unplaced.push(issue.path ? `${issue.path}: ${issue.message}` : issue.message);
   }
