@@ -420,8 +420,10 @@ export function PurchaseOrderPage({ viewer, po, journal, temporalRunUrl, state, 
   const role = viewer.actor.role;
   const supplierView = role === 'supplier';
   const finished = po.status === 'closed' || po.status === 'cancelled';
-  const mayShip = supplierView && !finished && !po.awaitingAcknowledgement && !po.pendingChanges && po.lines.some((line) => !line.cancelled && Number(line.confirmedQuantity) > Number(line.shippedQuantity));
-  const mayInvoice = supplierView && !finished && !po.awaitingAcknowledgement && po.acknowledgement !== null;
+  // What is still to ship, as the workflow counts it (workflows/domain/lifecycle/validate.ts, validateAsn).
+  const toShip = (line: PoView['lines'][number]) => Number(line.confirmedQuantity) - Math.max(Number(line.shippedQuantity) - Number(line.rejectedQuantity), Number(line.receivedQuantity));
+  const mayShip = supplierView && !finished && !po.awaitingAcknowledgement && !po.pendingChanges && po.lines.some((line) => !line.cancelled && toShip(line) > 0);
+  const mayInvoice = supplierView && !finished && !po.awaitingAcknowledgement && po.acknowledgement !== null && po.lines.some((line) => !line.cancelled && Number(line.invoicedQuantity) < Number(line.confirmedQuantity));
   const openExceptions = po.exceptions.filter((exception) => exception.status === 'open');
   return (
     <Layout title={po.poNumber} viewer={viewer} current="/console/purchase-orders">
