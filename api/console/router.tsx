@@ -219,8 +219,9 @@ export function consoleRouter(deps: ConsoleDependencies): Router {
     const page = await workQueue
       .listOpenExceptions({ sort: query.sort, limit: EXCEPTIONS_PAGE_SIZE, ...(query.supplierId ? { supplierId: query.supplierId } : {}), ...(query.reason ? { reason: query.reason } : {}), ...(query.cursor ? { cursor: query.cursor } : {}) })
       .catch(cursorRefusal(query.cursor));
-    const keys = new Map<string, string>();
-    const keyFor = (item: OpenException) => (options.state?.values.exceptionId === item.exceptionId && options.state.values.poNumber === item.poNumber && options.state.values.idempotencyKey ? options.state.values.idempotencyKey : (keys.get(`${item.poNumber}/${item.exceptionId}`) ?? newIdempotencyKey()));
+    // A refused row keeps its key (the same decision posted again is the same command); every other row gets a new one.
+    const keyFor = (item: OpenException) =>
+      options.state?.values.exceptionId === item.exceptionId && options.state.values.poNumber === item.poNumber && options.state.values.idempotencyKey ? options.state.values.idempotencyKey : newIdempotencyKey();
     sendPage(
       res,
       options.status ?? 200,

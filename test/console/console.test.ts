@@ -174,6 +174,16 @@ describe('the console in Chromium', { timeout: 600_000 }, () => {
     const after = await po('PO-CON-1');
     assert.equal(after.timeline.filter((entry: any) => entry.type === 'invoice.resolved').length, 1);
 
+    // The bank's word on the payment, from the payment status page: cleared, the PO closes.
+    await page.getByRole('link', { name: 'Payments' }).click();
+    const payment = page.locator('tr', { has: page.getByRole('link', { name: 'PO-CON-1' }) });
+    await payment.getByLabel('Payment status').selectOption('cleared');
+    await payment.getByLabel('Bank reference').fill('BANK-2026-1202-77');
+    await payment.getByRole('button', { name: 'Report' }).click();
+    await page.getByText('Payment status recorded.').waitFor();
+    const cleared = await eventually(() => po('PO-CON-1'), (view) => view.status === 'closed', 'PO-CON-1 closed');
+    assert.equal(cleared.invoices[0].payment.reference, 'BANK-2026-1202-77');
+
     await page.goto('/console/purchase-orders/PO-CON-1');
     await page.locator('#journal').waitFor();
     assert.ok(await page.locator('#journal').getByText('BANK').count() > 0, 'the payment is in the journal');
