@@ -227,6 +227,17 @@ describe('the console in Chromium', { timeout: 600_000 }, () => {
     assert.equal(shipped.asns[0].asnNumber, 'ASN-CON-3');
     assert.equal(shipped.lines[0].shippedQuantity, '10');
 
+    // The invoice, before the goods arrive: recorded, and held until they do.
+    await page.getByLabel('Invoice number').fill('INV-CON-3');
+    await page.getByLabel('Invoice date').fill(TODAY);
+    await page.getByLabel('Line 1 quantity invoiced').fill('10');
+    await page.getByLabel('Line 1 unit price').fill('10.00');
+    await page.getByLabel('Total (USD)').fill('100.00');
+    await page.getByRole('button', { name: 'Send invoice' }).click();
+    await page.getByText('Invoice sent.').waitFor();
+    const invoicedPo = await po('PO-CON-3');
+    assert.deepEqual(invoicedPo.invoices.map((invoice: any) => [invoice.invoiceNumber, invoice.status]), [['INV-CON-3', 'pending_receipt']]);
+
     // The supplier's held invoice says why, without the buyer's tolerances.
     await page.goto('/console/purchase-orders/PO-CON-5');
     const held = (await page.locator('#documents').textContent()) ?? '';
