@@ -15,6 +15,7 @@ import type {
   SupplierInput,
   TrialBalanceReport as TrialBalanceReportSchema,
 } from '../workflows/domain/schemas';
+import type { ExceptionSort, OpenException, PaymentWorkItem, PostedJournalEntry, PurchaseOrderWorkItem } from '../workflows/domain/schemas/work-queue';
 import type { Actor, InvoiceState, PaymentHold, PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../workflows/domain/state';
 import type { BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification } from '../workflows/purchase-order/activity-contract';
 import type {
@@ -121,6 +122,56 @@ export interface FinancePort {
   apAging(asOf: string, now?: Date): Promise<ApAgingReport>;
   ppv(from: string, to: string, now?: Date): Promise<PpvReport>;
   trialBalance(asOf: string, now?: Date): Promise<TrialBalanceReport>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Work queue: what finance, buyers and suppliers work through (docs/console.md)
+// ---------------------------------------------------------------------------------------------
+
+export interface OpenExceptionFilter {
+  supplierId?: string;
+  /** A reason code of the match (PRICE_VARIANCE, …) or an exception code (PAYMENT_FAILED). */
+  reason?: string;
+  sort: ExceptionSort;
+  limit: number;
+  cursor?: string;
+}
+
+export interface PurchaseOrderWorkFilter {
+  /** Every status but closed and cancelled. */
+  open?: boolean;
+  supplierId?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface WorkQueuePort {
+  /** Open exceptions across POs, one page; throws InvalidCursorError for a cursor it did not hand out. */
+  listOpenExceptions(filter: OpenExceptionFilter, now?: Date): Promise<{ items: OpenException[]; nextCursor: string | null }>;
+  /** One exception while it is open, else undefined. */
+  findOpenException(poNumber: string, exceptionId: string, now?: Date): Promise<OpenException | undefined>;
+  /** The journal entries the PO posted, oldest first; undefined for a PO the ERP does not know. */
+  journal(poNumber: string): Promise<PostedJournalEntry[] | undefined>;
+  /** POs newest first with their open quantity. */
+  listPurchaseOrderWork(filter: PurchaseOrderWorkFilter): Promise<{ items: PurchaseOrderWorkItem[]; nextCursor: string | null }>;
+  /** The latest payment attempt of invoices whose payment ran (executed, sent, cleared, failed), newest first. */
+  listPayments(limit: number): Promise<PaymentWorkItem[]>;
+}
+
+/** A signed-in console browser: who it is (never the API key), its CSRF token, and when it ends. */
+export interface ConsoleSession {
+  actor: Actor;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+export interface ConsoleSessionsPort {
+  /** Keyed by a hash of the session id: the id itself is only ever in the browser's cookie. */
+  create(sessionHash: string, session: ConsoleSession): Promise<void>;
+  /** The session unless it has expired (an expired one is removed). */
+  find(sessionHash: string, now?: Date): Promise<ConsoleSession | undefined>;
+  remove(sessionHash: string): Promise<void>;
+  removeExpired(now?: Date): Promise<number>;
 }
 
 /** A stored response of a request made with an Idempotency-Key. */

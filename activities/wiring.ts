@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { AppConfig } from '../temporal-config/env';
-import type { AccountsPayablePort, DeadLettersPort, EdiPort, FinancePort, IdempotencyRecordsPort, Ports, ReadModelPort, SubscriptionsPort } from './ports';
+import type { AccountsPayablePort, ConsoleSessionsPort, DeadLettersPort, EdiPort, FinancePort, IdempotencyRecordsPort, Ports, ReadModelPort, SubscriptionsPort, WorkQueuePort } from './ports';
 import { BuiltinAccountsPayable } from './accounts-payable/builtin';
 import { HttpAccountsPayable } from './accounts-payable/http';
 import type { AdapterLog } from './errors';
@@ -13,6 +13,8 @@ import { KnexErp } from './erp/knex-erp';
 import { KnexFinance } from './erp/knex-finance';
 import { KnexIdempotencyRecords } from './erp/knex-idempotency';
 import { KnexReadModel } from './erp/knex-read-model';
+import { KnexWorkQueue } from './erp/knex-work-queue';
+import { KnexConsoleSessions } from './erp/knex-console-sessions';
 import { KnexDeadLetters } from './events/dead-letters';
 import { EventRelay } from './events/relay';
 import { DEFAULT_RETRY_SCHEDULE_MS, duplicateWindowMs } from './events/retry-schedule';
@@ -40,6 +42,9 @@ export interface ApiPorts {
   deadLetters: DeadLettersPort;
   /** EDI trading partners, control numbers and the interchange log. */
   edi: EdiPort;
+  /** Open exceptions, journals, the buyers' list and payments (docs/console.md). */
+  workQueue: WorkQueuePort;
+  consoleSessions: ConsoleSessionsPort;
 }
 
 export function createApiPorts(knex: Knex, logger?: AdapterLog, options: { idempotencyLeaseMs?: number } = {}): ApiPorts {
@@ -50,6 +55,8 @@ export function createApiPorts(knex: Knex, logger?: AdapterLog, options: { idemp
     subscriptions: new KnexSubscriptions(knex, logger),
     deadLetters: new KnexDeadLetters(knex, logger),
     edi: new KnexEdi(knex),
+    workQueue: new KnexWorkQueue(knex),
+    consoleSessions: new KnexConsoleSessions(knex),
   };
 }
 

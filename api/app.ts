@@ -35,6 +35,8 @@ import { reportsRouter } from './routes/reports';
 import { supplierHoldsRouter } from './routes/supplier-holds';
 import { WorkerAvailability } from './worker-availability';
 import { supplierResponses } from './supplier-view';
+import { workQueueRouter } from './routes/work-queue';
+import { consoleRouter } from './console/router';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -51,7 +53,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const { config, client, knex, logger } = deps;
   // An API without keys would refuse everyone; in production that is a misconfiguration, not a mode.
   assertProductionReady(config);
-  const { readModel, idempotency, finance, subscriptions, deadLetters, edi } = { ...createApiPorts(knex, logger, { idempotencyLeaseMs: config.api.idempotencyLeaseMs }), ...deps.ports };
+  const { readModel, idempotency, finance, subscriptions, deadLetters, edi, workQueue, consoleSessions } = { ...createApiPorts(knex, logger, { idempotencyLeaseMs: config.api.idempotencyLeaseMs }), ...deps.ports };
   const metrics = new ApiMetrics();
   const workers = new WorkerAvailability(client, config.temporal.taskQueue);
   const gateway = new PurchaseOrderGateway(client, undefined, readModel, { workerTimeoutMs: config.api.workerQueryTimeoutMs, workers });
@@ -59,6 +61,7 @@ export function createApp(deps: AppDependencies): express.Express {
   const ediInbound = new EdiInbound({ edi, gateway, readModel, sender: config.edi.sender, logger });
   deps.onEdiInbound?.(ediInbound);
   const rateLimitOptions = config.api.rateLimit;
+  const rateLimiter = createRateLimiter(knex, rateLimitOptions);
 
   const app = express();
   app.disable('x-powered-by');
@@ -70,10 +73,12 @@ export function createApp(deps: AppDependencies): express.Express {
 
   app.use(publicOpsRouter({ client, readModel, metrics, workers }));
   app.use(asyncApiRouter());
+  // The web console (docs/console.md): its own session, CSRF and CSP; the same ports and commands.
+  app.use('/console', consoleRouter({ config, readModel, workQueue, consoleSessions, gateway, rateLimit: rateLimit(rateLimiter, rateLimitOptions), logger }));
 
   const v1 = express.Router();
   v1.use(identifyCaller(new ApiKeyRing(config.api.keys)));
-  v1.use(rateLimit(createRateLimiter(knex, rateLimitOptions), rateLimitOptions));
+  v1.use(rateLimit(rateLimiter, rateLimitOptions));
   v1.use(requireCaller);
   // Before the JSON body parser: an interchange is X12 text.
   v1.use('/edi', ediRouter({ edi, inbound: ediInbound, bodyLimit: config.api.bodyLimit }));
@@ -88,6 +93,7 @@ export function createApp(deps: AppDependencies): express.Express {
   v1.use('/suppliers', supplierHoldsRouter({ finance, gateway, idempotent }));
   v1.use(kpisRouter({ readModel }));
   v1.use(reportsRouter({ finance }));
+  v1.use(workQueueRouter({ workQueue }));
   v1.use('/subscriptions', subscriptionsRouter({ subscriptions, idempotent }));
   v1.use('/dead-letters', deadLettersRouter({ deadLetters, idempotent }));
   app.use('/v1', v1);

@@ -21,7 +21,7 @@ const say = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 /** How busy the machine was: the 1-minute load average against the number of cores (bench/README.md). */
 const machineLoad = () => `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`;
 
-const SECTIONS = ['domain', 'erp', 'e2e', 'events', 'lifecycle', 'memory', 'reads', 'edi'] as const;
+const SECTIONS = ['domain', 'erp', 'e2e', 'events', 'lifecycle', 'memory', 'reads', 'edi', 'console'] as const;
 type Section = (typeof SECTIONS)[number];
 
 function selectedSections(args: string[]): Section[] {
@@ -95,6 +95,7 @@ async function main(): Promise<number> {
     await run('lifecycle', async () => (await import('./lifecycle')).lifecycleBenchmarks(await withTemporal(), say));
     await run('memory', async () => (await import('./memory')).memoryBenchmarks(await withTemporal(), say));
     await run('reads', async () => (await import('./reads')).readSideBenchmarks(say));
+    await run('console', async () => (await import('./console')).consoleBenchmarks());
   } catch (error) {
     failures.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
   } finally {

@@ -71,6 +71,8 @@ export interface AppConfig {
   tracing: TracingSettings;
   /** How soon a lost attempt is noticed and taken over (docs/operations.md, "Recovering from a dead process"). */
   recovery: RecoverySettings;
+  /** The web console at /console (docs/console.md). */
+  console: { sessionTtl: string; temporalUiUrl: string };
 }
 
 export interface RecoverySettings {
@@ -332,6 +334,9 @@ const environmentSchema = z.object({
     ),
     TEMPORAL_NAMESPACE: optionalString.pipe(z.string().default('default')),
     TEMPORAL_UI_PORT: port(8233),
+    // Where operators open a PO's run from the console; default: the dev server's UI on this machine.
+    TEMPORAL_UI_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    CONSOLE_SESSION_TTL: duration('8h'),
     TEMPORAL_TLS: booleanFlag(undefined),
     TEMPORAL_TLS_CERT: optionalString,
     TEMPORAL_TLS_KEY: optionalString,
@@ -485,6 +490,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     accountsPayable: stripUndefined({ adapter: e.AP_ADAPTER, url: e.AP_HTTP_URL, token: e.AP_HTTP_TOKEN }),
     portal: { webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    console: { sessionTtl: e.CONSOLE_SESSION_TTL, temporalUiUrl: (e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).replace(/\/+$/, '') },
     outbox: stripUndefined({
       relayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
       subscriberUrls: e.EVENT_SUBSCRIBER_URLS,

@@ -12,6 +12,7 @@ import type { BusinessEventRecord } from '../ports';
 import { json } from './rows';
 import { writeFinanceTables } from './finance-tables';
 import { inOneRoundTrip } from './round-trips';
+import { writeExceptions } from './exception-tables';
 
 /**
  * Everything of the PO's own tables that one event may have changed. Given the PO as it was before
@@ -31,6 +32,7 @@ export async function writePurchaseOrderTables(trx: Knex.Transaction, record: Bu
     : po.invoices;
   await refreshInvoices(trx, record, changedInvoices, log);
   await writeFinanceTables(trx, record);
+  await writeExceptions(trx, po, record.at, previous);
 }
 
 /** An invoice as its rows show it: itself and the exceptions about it (the KPI columns). */

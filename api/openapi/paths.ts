@@ -20,6 +20,7 @@ import {
   problems,
 } from './components';
 import { orAsASupplierSeesIt } from '../supplier-view';
+import { nextPageLinkHeader, workQueuePaths } from './work-queue-paths';
 import {
   exampleCreatePurchaseOrder,
   exampleInvoice,
@@ -36,6 +37,7 @@ export function paths(): ZodOpenApiPathsObject {
     ...financePaths(),
     ...eventPaths(),
     ...ediPaths(),
+    ...workQueuePaths(),
     '/v1/suppliers/{supplierId}': {
       put: {
         operationId: 'upsertSupplier',
@@ -80,12 +82,18 @@ export function paths(): ZodOpenApiPathsObject {
         operationId: 'listPurchaseOrders',
         tags: ['Purchase orders'],
         summary: 'List purchase orders, newest first',
-        description: 'Roles: all. A supplier key lists only its own POs.',
+        description: 'Roles: all. A supplier key lists only its own POs. `Accept: text/csv` answers the page as CSV.',
         requestParams: { query: PurchaseOrderListQuery },
         responses: {
           '200': {
             description: 'One page.',
-            content: json(PurchaseOrderPageSchema, {
+            headers: nextPageLinkHeader,
+            content: {
+              'text/csv': {
+                schema: z.string(),
+                example: 'poNumber,supplierId,currency,status,total,hasOpenException,buyer,createdAt,updatedAt\nPO-10001,ACME,USD,issued,45.00,false,jane.buyer@distributor.example,2026-11-27T09:30:00.000Z,2026-11-27T09:30:00.000Z\n',
+              },
+              ...json(PurchaseOrderPageSchema, {
               items: [
                 {
                   poNumber: 'PO-10001',
@@ -100,7 +108,8 @@ export function paths(): ZodOpenApiPathsObject {
                 },
               ],
               nextCursor: null,
-            }),
+              }),
+            },
           },
           ...problems(400, ...AUTHENTICATED),
         },

@@ -9,6 +9,7 @@ import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
 import type { ReadModelPort } from '../../activities/ports';
 import type { Command } from '../../workflows/domain/business-events';
+import type { PoView } from '../../workflows/domain/state';
 import { normaliseDocumentNumber } from '../../workflows/domain/lookups';
 import {
   AdvanceShipNotice,
@@ -49,6 +50,37 @@ function invoiceNumberParam(req: Request): string {
   return parsed.data;
 }
 
+/** The Update id of a numbered document: the same document again joins the first Update. */
+export function documentUpdateId(updateName: string, documentNumber: string, bodyHash: string): string {
+  return `${updateName}:${documentNumber}:${bodyHash}`;
+}
+
+/**
+ * Submits an invoice, from the API or the console. Invoice numbers are unique per supplier across
+ * ALL its POs (docs/domain.md, "Document numbers and duplicates"): only the ERP sees that, so it
+ * is checked here before the Update.
+ */
+export async function submitInvoiceCommand(
+  gateway: PurchaseOrderGateway,
+  readModel: Pick<ReadModelPort, 'checkDuplicateInvoice'>,
+  poNumber: string,
+  { actor, body, bodyHash }: Command<Invoice>,
+): Promise<PoView> {
+  // The supplier of record, not the caller's claim: finance may key in a supplier's invoice.
+  const supplierId = (await gateway.supplierFor(actor, poNumber)) ?? (await gateway.viewFor(actor, poNumber)).supplierId;
+  const duplicate = await readModel.checkDuplicateInvoice(supplierId, body.invoiceNumber, bodyHash);
+  if (duplicate.kind === 'conflict' || (duplicate.kind === 'same' && duplicate.poNumber !== poNumber)) {
+    throw new ConflictError(
+      `Invoice ${body.invoiceNumber} of supplier ${supplierId} was already submitted${
+        duplicate.kind === 'conflict' ? ' with a different body' : ` against purchase order ${duplicate.poNumber}`
+      }.`,
+      'DUPLICATE_INVOICE',
+    );
+  }
+  const updateId = documentUpdateId(submitInvoice.name, normaliseDocumentNumber(body.invoiceNumber), bodyHash);
+  return gateway.execute(actor, poNumber, submitInvoice, { actor, body, bodyHash }, updateId, { ownershipChecked: true });
+}
+
 /** Mounted under /v1/purchase-orders. */
 export function documentsRouter({ readModel, gateway, idempotent }: DocumentRouteDeps): Router {
   const router = Router();
@@ -57,7 +89,7 @@ export function documentsRouter({ readModel, gateway, idempotent }: DocumentRout
   function documentCommand<T>(path: string, roles: Role[], schema: z.ZodType<T>, update: UpdateDefinition<CommandAck, [Command<T>]>, documentNumber: (body: T) => string): void {
     router.post(`/:poNumber/${path}`, allowRoles(...roles), idempotent, async (req, res) => {
       const command = parseCommand(req, schema);
-      const updateId = `${update.name}:${documentNumber(command.body)}:${command.bodyHash}`;
+      const updateId = documentUpdateId(update.name, documentNumber(command.body), command.bodyHash);
       res.status(201).json(await gateway.execute(command.actor, poNumberParam(req), update, command, updateId));
     });
   }
@@ -78,22 +110,9 @@ export function documentsRouter({ readModel, gateway, idempotent }: DocumentRout
 
   router.post('/:poNumber/invoices', allowRoles('supplier', 'finance'), idempotent, async (req, res) => {
     const poNumber = poNumberParam(req);
-    const { actor, body, bodyHash } = parseCommand(req, Invoice);
-    // The supplier of record, not the caller's claim: finance may key in a supplier's invoice.
-    const supplierId = (await gateway.supplierFor(actor, poNumber)) ?? (await gateway.viewFor(actor, poNumber)).supplierId;
-    // Invoice numbers are unique per supplier across ALL its POs (docs/domain.md, "Document numbers and duplicates"): only the ERP sees that.
-    const duplicate = await readModel.checkDuplicateInvoice(supplierId, body.invoiceNumber, bodyHash);
-    if (duplicate.kind === 'conflict' || (duplicate.kind === 'same' && duplicate.poNumber !== poNumber)) {
-      throw new ConflictError(
-        `Invoice ${body.invoiceNumber} of supplier ${supplierId} was already submitted${
-          duplicate.kind === 'conflict' ? ' with a different body' : ` against purchase order ${duplicate.poNumber}`
-        }.`,
-        'DUPLICATE_INVOICE',
-      );
-    }
-    const updateId = `submitInvoice:${normaliseDocumentNumber(body.invoiceNumber)}:${bodyHash}`;
-    const po = await gateway.execute(actor, poNumber, submitInvoice, { actor, body, bodyHash }, updateId, { ownershipChecked: true });
-    const invoice = requireInvoice(po, body.invoiceNumber);
+    const command = parseCommand(req, Invoice);
+    const po = await submitInvoiceCommand(gateway, readModel, poNumber, command);
+    const invoice = requireInvoice(po, command.body.invoiceNumber);
     res.status(201).json({ invoiceNumber: invoice.invoiceNumber, status: invoice.status, match: invoice.match });
   });
 

@@ -62,6 +62,7 @@ import {
 import type { ApiError } from '../errors';
 import { WorkerAvailability } from '../worker-availability';
 import { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey } from '../idempotency';
+import { linkNextPage, prefersCsv, sendCsv } from '../csv';
 
 const NOT_FOUND_CODE = 'PURCHASE_ORDER_NOT_FOUND';
 /** On `GET /v1/purchase-orders/{poNumber}`: `workflow`, or `snapshot` when no worker could answer. */
@@ -316,8 +317,12 @@ export function poNumberParam(req: Request): string {
 
 /** Parses a command body with its shared schema; every Update argument carries who sent it and the body's hash. */
 export function parseCommand<T>(req: Request, schema: z.ZodType<T>): Command<T> {
-  const actor = callerOf(req);
-  const body = schema.parse(req.body);
+  return commandOf(callerOf(req), schema, req.body);
+}
+
+/** A command from any door (the API's JSON, the console's forms): validated by its shared schema, with the body's hash. */
+export function commandOf<T>(actor: Actor, schema: z.ZodType<T>, input: unknown): Command<T> {
+  const body = schema.parse(input);
   assertAmountsFit(body);
   return { actor, body, bodyHash: hashBody(body) };
 }
@@ -329,8 +334,12 @@ export function parseCommand<T>(req: Request, schema: z.ZodType<T>): Command<T> 
  */
 export function commandUpdateId(req: Request, updateName: string, bodyHash: string): string {
   const header = req.get(IDEMPOTENCY_KEY_HEADER);
-  const key = header !== undefined ? parseIdempotencyKey(header) : randomUUID();
-  return `${updateName}:${bodyHash}:${key}`;
+  return keyedUpdateId(updateName, bodyHash, header !== undefined ? parseIdempotencyKey(header) : randomUUID());
+}
+
+/** The Update id of a command without a document number sent with an idempotency key (a header, or a console form's). */
+export function keyedUpdateId(updateName: string, bodyHash: string, idempotencyKey: string): string {
+  return `${updateName}:${bodyHash}:${idempotencyKey}`;
 }
 
 /** PoTotal search attribute: exact decimal sum, converted to a double only at the end. */
@@ -364,6 +373,8 @@ const ListQuery = z
   .meta({ id: 'PurchaseOrderListQuery' });
 
 export { ListQuery as PurchaseOrderListQuery };
+
+const PURCHASE_ORDER_CSV_COLUMNS = ['poNumber', 'supplierId', 'currency', 'status', 'total', 'hasOpenException', 'buyer', 'createdAt', 'updatedAt'];
 
 export interface PurchaseOrderRouteDeps {
   client: Client;
@@ -443,6 +454,11 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent, w
       ...(actor.role === 'supplier' ? { supplierId: ownSupplierId(actor) } : query.supplierId ? { supplierId: query.supplierId } : {}),
       })
       .catch(cursorRefusal(query.cursor));
+    linkNextPage(req, res, page.nextCursor);
+    if (prefersCsv(req)) {
+      sendCsv(res, 'purchase-orders', page.items, PURCHASE_ORDER_CSV_COLUMNS);
+      return;
+    }
     res.json({ items: page.items, nextCursor: page.nextCursor });
   });
 

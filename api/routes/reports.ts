@@ -4,10 +4,10 @@
  */
 import { Router } from 'express';
 import type { Request, Response } from 'express';
-import { stringify } from 'csv-stringify/sync';
 import type { FinancePort } from '../../activities/ports';
 import { AsOfQuery, PeriodQuery } from '../../workflows/domain/schemas';
 import { allowRoles } from '../auth';
+import { prefersCsv, sendCsv } from '../csv';
 import { InputError, zodIssuesToErrors } from '../errors';
 
 interface TabularReport {
@@ -22,9 +22,8 @@ function query<T>(schema: { safeParse(v: unknown): { success: true; data: T } | 
 
 /** JSON by default; CSV (a header, then one line per row) when text/csv is preferred. */
 function send(req: Request, res: Response, name: string, report: TabularReport, columns: string[]): void {
-  if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-    const csv = stringify(report.rows.map((row) => columns.map((column) => row[column] ?? '')), { header: true, columns });
-    res.type('text/csv; charset=utf-8').attachment(`${name}.csv`).send(csv);
+  if (prefersCsv(req)) {
+    sendCsv(res, name, report.rows, columns);
     return;
   }
   res.json(report);

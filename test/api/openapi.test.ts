@@ -23,6 +23,8 @@ const ENDPOINTS: [string, string][] = [
   ['post', '/v1/purchase-orders/{poNumber}/invoices/{invoiceNumber}/resolution'],
   ['post', '/v1/purchase-orders/{poNumber}/invoices/{invoiceNumber}/payment-status'],
   ['get', '/v1/kpis'],
+  ['get', '/v1/exceptions'],
+  ['get', '/v1/purchase-orders/{poNumber}/journal'],
   ['get', '/healthz'],
   ['get', '/readyz'],
   ['get', '/metrics'],

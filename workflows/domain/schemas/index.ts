@@ -12,3 +12,4 @@ export * from './reports';
 export * from './events';
 export * from './finance-reports';
 export * from './edi';
+export * from './work-queue';
