@@ -55,16 +55,18 @@ export function toOutboxEvent(row: OutboxRow): OutboxEvent {
 
 /** Up to `limit` events after `after` (and up to `until`, inclusive, when given), oldest first. */
 export async function readOutbox(knex: Knex, after: OutboxPosition, limit: number, until?: OutboxPosition): Promise<OutboxEvent[]> {
-  const bindings: (string | number)[] = [after.tx, after.seq];
+  // "(tx_id, sequence) > (a, b)" spelled out: the row comparison returned rows from far past the
+  // cursor on PostgreSQL 18.4 (the embedded server), skipping events (docs/adr/0040).
+  const bindings: (string | number)[] = [after.tx, after.tx, after.seq];
   let upTo = '';
   if (until) {
-    upTo = 'and (tx_id, sequence) <= (?::xid8, ?::bigint)';
-    bindings.push(until.tx, until.seq);
+    upTo = 'and tx_id <= ?::xid8 and (tx_id < ?::xid8 or sequence <= ?::bigint)';
+    bindings.push(until.tx, until.tx, until.seq);
   }
   bindings.push(limit);
   const { rows } = await knex.raw<{ rows: OutboxRow[] }>(
     `select ${COLUMNS} from outbox
-      where (tx_id, sequence) > (?::xid8, ?::bigint) ${upTo} and ${BELOW_RUNNING_TRANSACTIONS}
+      where tx_id >= ?::xid8 and (tx_id > ?::xid8 or sequence > ?::bigint) ${upTo} and ${BELOW_RUNNING_TRANSACTIONS}
       order by tx_id, sequence limit ?`,
     bindings,
   );

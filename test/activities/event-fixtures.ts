@@ -27,25 +27,23 @@ export async function recordEvents(knex: Knex, events: { poNumber: string; type:
   return ids;
 }
 
-/** True when no enabled subscription or the NATS sink has anything left to deliver or retry. */
+/**
+ * True when no enabled subscription or the NATS sink has anything left to deliver or retry. One
+ * statement, so one snapshot: a pass commits its cursor and its held deliveries together, and
+ * checking them in separate statements could see the held rows before the commit and the cursor
+ * after it, and call a relay idle that is not.
+ */
 export async function relayIsIdle(knex: Knex): Promise<boolean> {
-  const held = await knex('event_deliveries')
-    .join('event_subscriptions', 'event_subscriptions.id', 'event_deliveries.subscription_id')
-    .where('event_subscriptions.enabled', true)
-    .first('event_deliveries.event_id');
-  if (held) return false;
-  if (await knex('supplier_notifications').where({ state: 'pending' }).first('id')) return false;
-  const cursors: { tx: string; seq: string }[] = await knex('event_cursors')
-    .leftJoin('event_subscriptions', 'event_subscriptions.id', 'event_cursors.subscription_id')
-    .where((where) => where.whereNull('event_cursors.subscription_id').orWhere('event_subscriptions.enabled', true))
-    .whereNot('event_cursors.consumer', 'legacy-relay')
-    .select(knex.raw('position_tx::text as tx'), knex.raw('position_seq::text as seq'));
-  for (const cursor of cursors) {
-    // Not readOutbox: an event behind a transaction still running elsewhere is not readable yet, but it is work.
-    const ahead = await knex.raw<{ rows: unknown[] }>('select 1 from outbox where (tx_id, sequence) > (?::xid8, ?::bigint) limit 1', [cursor.tx, cursor.seq]);
-    if (ahead.rows.length > 0) return false;
-  }
-  return true;
+  // Not readOutbox's horizon: an event behind a transaction still running elsewhere is not readable yet, but it is work.
+  const { rows } = await knex.raw<{ rows: { busy: boolean }[] }>(
+    `select exists (select 1 from event_deliveries d join event_subscriptions s on s.id = d.subscription_id where s.enabled)
+         or exists (select 1 from supplier_notifications where state = 'pending')
+         or exists (select 1 from event_cursors c left join event_subscriptions s on s.id = c.subscription_id
+                     where (c.subscription_id is null or s.enabled) and c.consumer <> 'legacy-relay'
+                       and exists (select 1 from outbox o where o.tx_id > c.position_tx or (o.tx_id = c.position_tx and o.sequence > c.position_seq)))
+         as busy`,
+  );
+  return !rows[0]!.busy;
 }
 
 /** Runs the relay's passes until it is idle (retries included); fails after `timeoutMs`. */
