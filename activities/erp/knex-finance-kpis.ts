@@ -41,7 +41,7 @@ export async function computeFinanceKpis(knex: Knex, now: Date, options: KpiOpti
                         left join event_subscriptions s on s.id = c.subscription_id
                        where c.consumer <> 'legacy-relay' and (c.subscription_id is null or s.enabled)
                        order by c.position_tx, c.position_seq limit 1) slowest
-               where (o.tx_id, o.sequence) > (slowest.position_tx, slowest.position_seq))
+               where o.tx_id >= slowest.position_tx and (o.tx_id > slowest.position_tx or o.sequence > slowest.position_seq))
              + (select count(*) from event_deliveries)
              + (select count(*) from supplier_notifications where state = 'pending') as unpublished,
              (select count(*) from debit_notes where settled_by is null) as unsettled_notes,

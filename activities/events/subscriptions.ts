@@ -116,8 +116,11 @@ export class KnexSubscriptions implements SubscriptionsPort {
       const filter = eventFilterSql(row.event_types);
       const [{ count }] = await trx.raw<{ rows: { count: string }[] }>(
         `select count(*) as count from outbox
-          where (tx_id, sequence) > (?::xid8, ?::bigint) and (tx_id, sequence) <= (?::xid8, ?::bigint) and created_at >= ? and ${filter.sql}`,
-        [start.tx, start.seq, until.tx, until.seq, since, ...filter.bindings],
+          where tx_id >= ?::xid8 and (tx_id > ?::xid8 or sequence > ?::bigint)
+            and tx_id <= ?::xid8 and (tx_id < ?::xid8 or sequence <= ?::bigint)
+            and created_at >= ? and ${filter.sql}`,
+        // Row comparisons spelled out, as in outbox-reader.ts (docs/adr/0040).
+        [start.tx, start.tx, start.seq, until.tx, until.tx, until.seq, since, ...filter.bindings],
       ).then((result) => result.rows);
       // A replay already under way is widened, never narrowed.
       await trx.raw(
@@ -154,8 +157,8 @@ export class KnexSubscriptions implements SubscriptionsPort {
     const behind = cursor
       ? await this.knex
           .raw<{ rows: { count: string }[] }>(
-            'select count(*) as count from (select 1 from outbox where (tx_id, sequence) > (?::xid8, ?::bigint) limit ?) as ahead',
-            [cursor.position_tx, cursor.position_seq, BEHIND_COUNT_LIMIT],
+            'select count(*) as count from (select 1 from outbox where tx_id >= ?::xid8 and (tx_id > ?::xid8 or sequence > ?::bigint) limit ?) as ahead',
+            [cursor.position_tx, cursor.position_tx, cursor.position_seq, BEHIND_COUNT_LIMIT],
           )
           .then((result) => Number(result.rows[0]!.count))
       : 0;
