@@ -137,6 +137,15 @@ const DOMAIN_KIND_STATUS: Record<string, number> = { conflict: 409, unprocessabl
 /** gRPC codes meaning "Temporal could not serve this right now", not "your request is wrong". */
 const GRPC_UNAVAILABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
 
+/**
+ * Temporal refuses an Update while the workflow's task keeps failing or timing out (FAILED_PRECONDITION,
+ * "Workflow Task in failed state"): its worker died and the task waits for another one. A passing
+ * state, seen under `npm run chaos` when workers are killed (docs/adr/0066).
+ */
+function workflowTaskFailing(cause: unknown): boolean {
+  return isGrpcServiceError(cause) && cause.code === 9 && /workflow task in failed state/i.test(cause.details ?? cause.message);
+}
+
 /** node/pg/knex signals that the database is down or saturated. */
 const DATABASE_UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -178,6 +187,12 @@ export function toApiError(error: unknown): ApiError {
     return new ServiceUnavailableError(
       'The purchase order did not finish this command in time; retry the same request later (it will not run twice).',
       'COMMAND_TIMEOUT',
+    );
+  }
+  if (error instanceof ServiceError && workflowTaskFailing(error.cause)) {
+    return new ServiceUnavailableError(
+      "The purchase order's workflow is being taken over by another worker; retry the same request shortly (it will not run twice).",
+      'WORKER_UNAVAILABLE',
     );
   }
   if (error instanceof ServiceError) {

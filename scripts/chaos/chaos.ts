@@ -261,7 +261,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `Faults injected: ${Object.entries(injected).map(([kind, n]) => `${kind} ×${n}`).join(', ')}`,
       `POs: ${started} started, ${closed.size} closed`,
       `Workflows by status: ${Object.entries(temporal.byStatus).map(([status, n]) => `${status} ${n}`).join(', ') || 'none'}`,
-      `Workflow tasks: ${temporal.workflowTaskTimeouts} timed out, failed by cause ${JSON.stringify(temporal.workflowTaskFailures)}`,
+      `Workflow tasks: ${temporal.workflowTaskTimeouts} timed out ${JSON.stringify(temporal.workflowTaskTimeoutsByType)}, failed by cause ${JSON.stringify(temporal.workflowTaskFailures)}`,
       `Duplicates: ${duplicates.map((duplicate) => `${duplicate.kind} ${duplicate.extra}`).join(', ')}`,
       `HTTP answers: ${Object.entries(statuses).map(([key, n]) => `${key} ×${n}`).join(', ')}`,
       `Commands (end to end, retries included; n=${latencies.length}, ${retried.length} retried): p50 ${seconds(p50)}, p99 ${seconds(p99)}, max ${seconds(max)}; longest in-flight-claim stall ${seconds(maxStall)}`,
