@@ -12,9 +12,9 @@ import { testDatabaseAdminUrl } from '../helpers/database';
 
 test('POs close exactly once while workers, Temporal, an API and the database connections are killed', { timeout: 420_000 }, async () => {
   const report = await runChaos({
-    pos: 24,
+    pos: 20,
     concurrency: 8,
-    workerKills: 6,
+    workerKills: 5,
     temporalRestarts: 1,
     apiRestarts: 1,
     dbDrops: 1,
