@@ -142,8 +142,11 @@ const GRPC_UNAVAILABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE
  * "Workflow Task in failed state"): its worker died and the task waits for another one. A passing
  * state, seen under `npm run chaos` when workers are killed (docs/adr/0066).
  */
-function workflowTaskFailing(cause: unknown): boolean {
-  return isGrpcServiceError(cause) && cause.code === 9 && /workflow task in failed state/i.test(cause.details ?? cause.message);
+function workflowTaskFailing(error: unknown): boolean {
+  // An Update answers it as a ServiceError's gRPC cause; update-with-start as the gRPC error itself,
+  // its message replaced by the operation's.
+  if (!isGrpcServiceError(error) || error.code !== 9) return false;
+  return /workflow task in failed state/i.test(`${error.details ?? ''} ${error.message}`);
 }
 
 /** node/pg/knex signals that the database is down or saturated. */
@@ -189,7 +192,7 @@ export function toApiError(error: unknown): ApiError {
       'COMMAND_TIMEOUT',
     );
   }
-  if (error instanceof ServiceError && workflowTaskFailing(error.cause)) {
+  if (workflowTaskFailing(error) || (error instanceof ServiceError && workflowTaskFailing(error.cause))) {
     return new ServiceUnavailableError(
       "The purchase order's workflow is being taken over by another worker; retry the same request shortly (it will not run twice).",
       'WORKER_UNAVAILABLE',

@@ -21,6 +21,15 @@ describe('an Update refused while the workflow task is being taken over', () => 
     assert.ok(mapped.headers['Retry-After']);
   });
 
+  it('answers the same to update-with-start (issuing a PO), whose gRPC error comes unwrapped', () => {
+    const error = Object.assign(grpc(9, 'Update-with-Start could not be executed.'), {
+      message: 'Unable to perform workflow execution update due to Workflow Task in failed state.',
+    });
+    const mapped = toApiError(error);
+    assert.equal(mapped.status, 503);
+    assert.equal(mapped.code, 'WORKER_UNAVAILABLE');
+  });
+
   it('leaves other failed preconditions alone', () => {
     assert.equal(toApiError(new ServiceError('Workflow Update failed', { cause: grpc(9, 'something else') })).status, 500);
   });
