@@ -187,6 +187,18 @@ const GRPC_UNAVAILABLE_CODES = new Set([
   14 /* UNAVAILABLE */,
 ]);
 
+/**
+ * Temporal refuses an Update while the workflow's task keeps failing or timing out (FAILED_PRECONDITION,
+ * "Workflow Task in failed state"): its worker died and the task waits for another one. A passing
+ * state, seen under `npm run chaos` when workers are killed (docs/adr/0066).
+ */
+function workflowTaskFailing(error: unknown): boolean {
+  // An Update answers it as a ServiceError's gRPC cause; update-with-start as the gRPC error itself,
+  // its message replaced by the operation's.
+  if (!isGrpcServiceError(error) || error.code !== 9) return false;
+  return /workflow task in failed state/i.test(`${error.details ?? ''} ${error.message}`);
+}
+
 /** node/pg/knex signals that the database is down or saturated. */
 const DATABASE_UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -229,6 +241,9 @@ export function toApiError(error: unknown): ApiError {
       'The purchase order did not finish this command in time; retry the same request later (it will not run twice).',
       'COMMAND_TIMEOUT',
     );
+  }
+  if (workflowTaskFailing(error) || (error instanceof ServiceError && workflowTaskFailing(error.cause))) {
+    return new WorkerUnavailableError("The purchase order's workflow is being taken over by another worker; retry the same request shortly (it will not run twice).");
   }
   // Temporal answered that no worker took the query: the workers are down, not Temporal.
   if (error instanceof Error && (QUERY_NOT_TAKEN.test(error.message) || (error.cause instanceof Error && QUERY_NOT_TAKEN.test(error.cause.message)))) {

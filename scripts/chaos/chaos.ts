@@ -118,6 +118,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const injected: Record<FaultKind, number> = { 'worker SIGKILL': 0, 'Temporal restart': 0, 'API restart': 0, 'DB connection drop': 0 };
 
     let loadDone = false;
+    let faultsAfterLoad = 0;
     const faultCount = options.workerKills + options.temporalRestarts + options.apiRestarts + options.dbDrops;
     // POs arrive at a steady pace over the time the faults take, so every fault meets a load.
     const arrivalGapMs = (faultCount * options.faultIntervalMs) / options.pos;
@@ -158,13 +159,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         );
       for (const fault of plan) {
         await sleep(options.faultIntervalMs);
-        if (loadDone || Date.now() > deadline) break;
+        if (Date.now() > deadline) break;
+        // Faults still fire after the last PO closed (a slow machine can start workers slower than
+        // the POs close); they are counted apart, and the checks run once all is back up.
+        if (loadDone) faultsAfterLoad++;
         const at = `${seconds(options.durationMs - (deadline - Date.now()))}`;
         switch (fault) {
           case 'worker SIGKILL': {
-            // A worker dies while another one polls: what is measured is how soon the survivor
-            // takes over, not how long a process takes to start. (With one worker, it just dies.)
-            const victim = await workerToKill(stack.workers, random, deadline);
+            // A worker dies while the others poll: what is measured is how soon a survivor takes
+            // over, not how long a process takes to start. (With one worker, it just dies.)
+            const victim = await workerToKill(stack.workers, random, deadline, options.faultIntervalMs);
             if (!victim) continue;
             await victim.kill();
             restartLater(victim, 0);
@@ -258,10 +262,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const lines = [
       '',
       `Chaos run, seed ${options.seed}: ${options.pos} POs (${options.concurrency} at a time), ${options.workers} workers, ${options.apis} APIs`,
-      `Faults injected: ${Object.entries(injected).map(([kind, n]) => `${kind} ×${n}`).join(', ')}`,
+      `Faults injected: ${Object.entries(injected).map(([kind, n]) => `${kind} ×${n}`).join(', ')}${faultsAfterLoad > 0 ? ` (${faultsAfterLoad} after the last PO closed)` : ''}`,
       `POs: ${started} started, ${closed.size} closed`,
       `Workflows by status: ${Object.entries(temporal.byStatus).map(([status, n]) => `${status} ${n}`).join(', ') || 'none'}`,
-      `Workflow tasks: ${temporal.workflowTaskTimeouts} timed out, failed by cause ${JSON.stringify(temporal.workflowTaskFailures)}`,
+      `Workflow tasks: ${temporal.workflowTaskTimeouts} timed out ${JSON.stringify(temporal.workflowTaskTimeoutsByType)}, failed by cause ${JSON.stringify(temporal.workflowTaskFailures)}`,
       `Duplicates: ${duplicates.map((duplicate) => `${duplicate.kind} ${duplicate.extra}`).join(', ')}`,
       `HTTP answers: ${Object.entries(statuses).map(([key, n]) => `${key} ×${n}`).join(', ')}`,
       `Commands (end to end, retries included; n=${latencies.length}, ${retried.length} retried): p50 ${seconds(p50)}, p99 ${seconds(p99)}, max ${seconds(max)}; longest in-flight-claim stall ${seconds(maxStall)}`,
@@ -303,11 +307,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   }
 }
 
-/** A ready worker to kill, once another one is ready too (or the only one). */
-async function workerToKill(workers: Role[], random: () => number, deadline: number): Promise<Role | undefined> {
+/**
+ * A worker to kill, once every worker has polled for at least `settledMs`: the one that took over
+ * the last victim's POs has had time to do so, and a fresh one to warm up. (Killing the moment a
+ * restarted worker answers leaves one worker in two dead most of the time on a machine where a
+ * start takes longer than the fault interval, and measures start-up, not takeover.)
+ */
+async function workerToKill(workers: Role[], random: () => number, deadline: number, settledMs: number): Promise<Role | undefined> {
   while (Date.now() < deadline) {
-    const ready = workers.filter((worker) => worker.isReady);
-    if (ready.length >= Math.min(2, workers.length)) return ready[Math.floor(random() * ready.length)];
+    const settled = workers.filter((worker) => worker.isReady && Date.now() - worker.readySince! >= settledMs);
+    if (settled.length === workers.length) return settled[Math.floor(random() * settled.length)];
     await sleep(250);
   }
   return undefined;

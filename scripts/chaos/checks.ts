@@ -125,9 +125,14 @@ export async function ledgerChecks(knex: Knex): Promise<Check[]> {
   ];
 }
 
+/** temporal.api.enums.v1.TimeoutType, as workflow task timeouts carry it. */
+const TIMEOUT_TYPES: Record<number, string> = { 1: 'start-to-close', 2: 'schedule-to-start' };
+
 export interface TemporalFigures {
   byStatus: Record<string, number>;
   workflowTaskTimeouts: number;
+  /** Start-to-close: the worker running the task died. Schedule-to-start: the task waited for a dead worker's sticky queue. */
+  workflowTaskTimeoutsByType: Record<string, number>;
   workflowTaskFailures: Record<string, number>;
   nonDeterminism: number;
   examples: string[];
@@ -137,7 +142,7 @@ export interface TemporalFigures {
 export async function temporalFigures(address: string, namespace: string): Promise<TemporalFigures> {
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
-  const figures: TemporalFigures = { byStatus: {}, workflowTaskTimeouts: 0, workflowTaskFailures: {}, nonDeterminism: 0, examples: [] };
+  const figures: TemporalFigures = { byStatus: {}, workflowTaskTimeouts: 0, workflowTaskTimeoutsByType: {}, workflowTaskFailures: {}, nonDeterminism: 0, examples: [] };
   try {
     const ids: string[] = [];
     for await (const execution of client.workflow.list({ query: `WorkflowType = '${WORKFLOW_TYPE}'` })) {
@@ -147,7 +152,12 @@ export async function temporalFigures(address: string, namespace: string): Promi
     for (const id of ids) {
       const history = await client.workflow.getHandle(id).fetchHistory();
       for (const event of history.events ?? []) {
-        if (event.workflowTaskTimedOutEventAttributes) figures.workflowTaskTimeouts++;
+        const timedOut = event.workflowTaskTimedOutEventAttributes;
+        if (timedOut) {
+          figures.workflowTaskTimeouts++;
+          const type = TIMEOUT_TYPES[Number(timedOut.timeoutType)] ?? String(timedOut.timeoutType);
+          figures.workflowTaskTimeoutsByType[type] = (figures.workflowTaskTimeoutsByType[type] ?? 0) + 1;
+        }
         const failed = event.workflowTaskFailedEventAttributes;
         if (!failed) continue;
         const message = failed.failure?.message ?? '';

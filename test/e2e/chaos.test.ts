@@ -10,16 +10,16 @@ import { test } from 'node:test';
 import { runChaos } from '../../scripts/chaos/chaos';
 import { testDatabaseAdminUrl } from '../helpers/database';
 
-test('POs close exactly once while workers, Temporal, an API and the database connections are killed', { timeout: 420_000 }, async () => {
+test('POs close exactly once while workers, Temporal, an API and the database connections are killed', { timeout: 600_000 }, async () => {
   const report = await runChaos({
-    pos: 24,
+    pos: 20,
     concurrency: 8,
-    workerKills: 6,
+    workerKills: 5,
     temporalRestarts: 1,
     apiRestarts: 1,
     dbDrops: 1,
     faultIntervalMs: 3_000,
-    durationMs: 240_000,
+    durationMs: 300_000,
     seed: 20261204,
     workers: 2,
     apis: 2,
