@@ -64,33 +64,20 @@ export class KnexIdempotencyRecords implements IdempotencyRecordsPort {
     for (let attempt = 0; attempt < 5; attempt++) {
       // One round trip: a new key is inserted, and an expired one is taken as new (after its TTL
       // the client may use it for something else); a live key is left as it is.
+      // What a claim holds, whether the key is new or an expired one is taken as new.
+      const claim = {
+        method: request.method,
+        path: request.path,
+        request_hash: request.requestHash,
+        state: 'in_flight',
+        lease_owner: this.owner,
+        lease_expires_at: this.leaseEnd(),
+        expires_at: this.knex.raw(`now() + ? * interval '1 millisecond'`, [this.ttlMs]),
+      };
       const inserted = await this.knex(TABLE)
-        .insert({
-          idempotency_key: request.key,
-          principal: request.principal,
-          method: request.method,
-          path: request.path,
-          request_hash: request.requestHash,
-          state: 'in_flight',
-          lease_owner: this.owner,
-          lease_expires_at: this.leaseEnd(),
-          expires_at: this.knex.raw(`now() + ? * interval '1 millisecond'`, [this.ttlMs]),
-        })
+        .insert({ idempotency_key: request.key, principal: request.principal, ...claim })
         .onConflict(['principal', 'idempotency_key'])
-        .merge({
-          method: request.method,
-          path: request.path,
-          request_hash: request.requestHash,
-          state: 'in_flight',
-          lease_owner: this.owner,
-          lease_expires_at: this.leaseEnd(),
-          response_status: null,
-          response_headers: null,
-          response_body: null,
-          created_at: this.knex.fn.now(),
-          completed_at: null,
-          expires_at: this.knex.raw(`now() + ? * interval '1 millisecond'`, [this.ttlMs]),
-        })
+        .merge({ ...claim, response_status: null, response_headers: null, response_body: null, created_at: this.knex.fn.now(), completed_at: null })
         .where(`${TABLE}.expires_at`, '<=', this.knex.fn.now())
         .returning('idempotency_key');
       if (inserted.length > 0) return { outcome: 'acquired' };
