@@ -191,7 +191,7 @@ describe('the console in Chromium', { timeout: 600_000 }, () => {
     await context.close();
   });
 
-  it('a supplier acknowledges an order and enters an ASN; bad input shows next to its field and changes nothing', async () => {
+  it('a supplier acknowledges an order, enters an ASN and an invoice; bad input shows next to its field and changes nothing', async () => {
     const { context, page } = await signedIn(browser, api.baseUrl, 'acme');
     await page.getByRole('link', { name: 'PO-CON-3' }).click();
     await page.waitForURL(/PO-CON-3$/);
