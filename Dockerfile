@@ -19,6 +19,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# The console's stylesheet is read from the source tree (api/console/assets.ts), not compiled.
+COPY --from=build --chown=node:node /app/api/console/assets ./api/console/assets
 USER node
 # 3000: the API; 8080: the worker health endpoint (WORKER_HEALTH_ADDRESS); 9464: worker metrics.
 EXPOSE 3000 8080 9464

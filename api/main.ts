@@ -53,7 +53,7 @@ export async function startApi(config: AppConfig, logger: Logger = createLogger(
     answerClientErrors(server);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.api.port;
-    logger.info('API listening', { url: `http://localhost:${port}`, docs: `http://localhost:${port}/docs` });
+    logger.info('API listening', { url: `http://localhost:${port}`, docs: `http://localhost:${port}/docs`, console: `http://localhost:${port}/console` });
 
     const openConnection = connection;
     let closing: Promise<void> | undefined;

@@ -167,6 +167,7 @@ async function main(): Promise<void> {
   else say(`P2P Orchestrator started, but ${apiReady ? 'the worker is not polling' : 'the API has not answered /healthz'} yet:`);
   say(`  API          ${apiUrl}`);
   say(`  API docs     ${apiUrl}/docs`);
+  say(`  Console      ${apiUrl}/console   (sign in with an API key)`);
   say(`  Temporal UI  ${temporal.uiUrl ?? '(not started by npm start)'}`);
   say(`  Temporal     ${temporal.address} (namespace ${config.temporal.namespace})`);
   say(`  Database     ${redactPassword(database.url)}${database.embedded ? ' (embedded)' : ''}`);

@@ -40,6 +40,8 @@ export function assetUrl(name: keyof typeof SOURCES & string): string {
 
 /** Mounted at /console/assets. Any version answers the current file; only the current one is cached for long. */
 export function assetsRouter(): Router {
+  // Read at startup: a missing asset stops the process with its path instead of breaking every page.
+  assets();
   const router = Router();
   router.get('/:version/:name', (req, res, next) => {
     const asset = assets().get(req.params.name);

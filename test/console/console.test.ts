@@ -91,6 +91,7 @@ describe('the console in Chromium', { timeout: 600_000 }, () => {
     await issue('PO-CON-3', 'ACME');
     await issue('PO-CON-G', 'GLOBEX');
     await issue('PO-CON-4', 'ACME');
+    await issue('PO-CON-6', 'ACME');
     await ok(api.request('POST', '/v1/purchase-orders/PO-CON-4/acknowledgement', { key: 'acme', body: { type: 'accept_with_changes', reason: 'Bolts on backorder until January', lines: [{ lineNo: 1, status: 'changed', quantity: '8', promisedDate: '2027-01-15' }, { lineNo: 2, status: 'accepted' }] } }));
   });
 
@@ -191,7 +192,7 @@ describe('the console in Chromium', { timeout: 600_000 }, () => {
     await context.close();
   });
 
-  it('a supplier acknowledges an order and enters an ASN; bad input shows next to its field and changes nothing', async () => {
+  it('a supplier acknowledges an order, enters an ASN and an invoice; bad input shows next to its field and changes nothing', async () => {
     const { context, page } = await signedIn(browser, api.baseUrl, 'acme');
     await page.getByRole('link', { name: 'PO-CON-3' }).click();
     await page.waitForURL(/PO-CON-3$/);
@@ -237,6 +238,18 @@ describe('the console in Chromium', { timeout: 600_000 }, () => {
     await page.getByText('Invoice sent.').waitFor();
     const invoicedPo = await po('PO-CON-3');
     assert.deepEqual(invoicedPo.invoices.map((invoice: any) => [invoice.invoiceNumber, invoice.status]), [['INV-CON-3', 'pending_receipt']]);
+
+    // Accepting with a line changed: the buyer has to decide on it.
+    await page.goto('/console/purchase-orders/PO-CON-6');
+    await page.getByLabel('Accept with line changes').check();
+    await page.getByLabel('Line 1 status').selectOption('changed');
+    await page.getByLabel('Line 1 quantity', { exact: true }).fill('7');
+    await page.getByLabel('Line 1 promised date').fill('2027-01-20');
+    await page.getByRole('button', { name: 'Send acknowledgement' }).click();
+    await page.getByText('Acknowledgement sent.').waitFor();
+    const proposed = await po('PO-CON-6');
+    assert.equal(proposed.status, 'changes_pending');
+    assert.deepEqual(proposed.pendingChanges.lines.map((line: any) => [line.lineNo, line.status, line.quantity ?? null]), [[1, 'changed', '7'], [2, 'accepted', null]]);
 
     // The supplier's held invoice says why, without the buyer's tolerances.
     await page.goto('/console/purchase-orders/PO-CON-5');
