@@ -36,185 +36,164 @@ function Section({ title, children, id }: { title: string; children: ComponentCh
 
 const openLines = (po: PoView) => po.lines.filter((line) => !line.cancelled);
 
-function AcknowledgeForm({ po, viewer, state, idempotencyKey }: { po: PoView; viewer: Viewer; state?: FormState | undefined; idempotencyKey: string }) {
-  const form = 'acknowledge';
+/** A supplier's command form: its section, the CSRF and idempotency fields, its error and its button. */
+function CommandForm(props: { title: string; id: string; action: string; viewer: Viewer; form: string; state?: FormState | undefined; idempotencyKey?: string; submit: string; children: ComponentChildren }) {
   return (
-    <Section title="Acknowledge this order" id="acknowledge">
-      <form method="post" action={`/console/purchase-orders/${encodeURIComponent(po.poNumber)}/acknowledgement`} class="stack">
-        <CommandFields csrfToken={viewer.csrfToken} idempotencyKey={idempotencyKey} />
-        <fieldset class="choices">
-          <legend>Answer</legend>
-          {(
-            [
-              ['accept', 'Accept as ordered'],
-              ['accept_with_changes', 'Accept with line changes'],
-              ['reject', 'Reject'],
-            ] as const
-          ).map(([value, label]) => (
-            <label class="choice">
-              <input type="radio" name="type" value={value} checked={(state?.form === form ? state.values.type : 'accept') === value} />
-              {label}
-            </label>
-          ))}
-        </fieldset>
-        <Field form={form} name="reason" label="Reason" state={state} hint="Required to reject; optional otherwise." size="wide" />
-        <div class="table-wrap">
-          <table class="data compact">
-            <caption>Line changes (for "Accept with line changes")</caption>
-            <thead>
-              <tr>
-                <th scope="col">Line</th>
-                <th scope="col">Ordered</th>
-                <th scope="col">Line status</th>
-                <th scope="col">Quantity</th>
-                <th scope="col">Unit price</th>
-                <th scope="col">Promised date</th>
-              </tr>
-            </thead>
-            <tbody>
-              {openLines(po).map((line, index) => (
-                <tr>
-                  <th scope="row">
-                    {line.lineNo} · {line.sku}
-                    <input type="hidden" name={`lines.${index}.lineNo`} value={String(line.lineNo)} />
-                  </th>
-                  <td>
-                    {line.quantity} {line.uom} at {line.unitPrice}
-                  </td>
-                  <td>
-                    <SelectField form={form} name={`lines.${index}.status`} label={`Line ${line.lineNo} status`} quietLabel state={state} value="accepted" options={[['accepted', 'Accepted'], ['changed', 'Changed'], ['backordered', 'Backordered'], ['rejected', 'Rejected']]} />
-                  </td>
-                  <td>
-                    <Field form={form} name={`lines.${index}.quantity`} label={`Line ${line.lineNo} quantity`} quietLabel state={state} inputMode="decimal" size="small" />
-                  </td>
-                  <td>
-                    <Field form={form} name={`lines.${index}.unitPrice`} label={`Line ${line.lineNo} unit price`} quietLabel state={state} inputMode="decimal" size="small" />
-                  </td>
-                  <td>
-                    <Field form={form} name={`lines.${index}.promisedDate`} label={`Line ${line.lineNo} promised date`} quietLabel state={state} type="date" size="small" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        <FormError form={form} state={state} />
+    <Section title={props.title} id={props.id}>
+      <form method="post" action={props.action} class="stack">
+        <CommandFields csrfToken={props.viewer.csrfToken} {...(props.idempotencyKey !== undefined ? { idempotencyKey: props.idempotencyKey } : {})} />
+        {props.children}
+        <FormError form={props.form} state={props.state} />
         <div>
           <button type="submit" class="button button-primary">
-            Send acknowledgement
+            {props.submit}
           </button>
         </div>
       </form>
     </Section>
+  );
+}
+
+/**
+ * One row per open line, headed by the line (number, SKU and its hidden line number); `cells` gives
+ * the rest of the row.
+ */
+function LineEntryTable({ po, caption, columns, cells }: { po: PoView; caption: string; columns: string[]; cells: (line: PoView['lines'][number], index: number) => ComponentChildren }) {
+  return (
+    <div class="table-wrap">
+      <table class="data compact">
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Line</th>
+            {columns.map((column) => (
+              <th scope="col">{column}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {openLines(po).map((line, index) => (
+            <tr>
+              <th scope="row">
+                {line.lineNo} · {line.sku}
+                <input type="hidden" name={`lines.${index}.lineNo`} value={String(line.lineNo)} />
+              </th>
+              {cells(line, index)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AcknowledgeForm({ po, viewer, state, idempotencyKey }: { po: PoView; viewer: Viewer; state?: FormState | undefined; idempotencyKey: string }) {
+  const form = 'acknowledge';
+  return (
+    <CommandForm title="Acknowledge this order" id="acknowledge" action={`/console/purchase-orders/${encodeURIComponent(po.poNumber)}/acknowledgement`} viewer={viewer} form={form} state={state} idempotencyKey={idempotencyKey} submit="Send acknowledgement">
+      <fieldset class="choices">
+        <legend>Answer</legend>
+        {(
+          [
+            ['accept', 'Accept as ordered'],
+            ['accept_with_changes', 'Accept with line changes'],
+            ['reject', 'Reject'],
+          ] as const
+        ).map(([value, label]) => (
+          <label class="choice">
+            <input type="radio" name="type" value={value} checked={(state?.form === form ? state.values.type : 'accept') === value} />
+            {label}
+          </label>
+        ))}
+      </fieldset>
+      <Field form={form} name="reason" label="Reason" state={state} hint="Required to reject; optional otherwise." size="wide" />
+      <LineEntryTable
+        po={po}
+        caption='Line changes (for "Accept with line changes")'
+        columns={['Ordered', 'Line status', 'Quantity', 'Unit price', 'Promised date']}
+        cells={(line, index) => (
+          <>
+            <td>
+              {line.quantity} {line.uom} at {line.unitPrice}
+            </td>
+            <td>
+              <SelectField form={form} name={`lines.${index}.status`} label={`Line ${line.lineNo} status`} quietLabel state={state} value="accepted" options={[['accepted', 'Accepted'], ['changed', 'Changed'], ['backordered', 'Backordered'], ['rejected', 'Rejected']]} />
+            </td>
+            <td>
+              <Field form={form} name={`lines.${index}.quantity`} label={`Line ${line.lineNo} quantity`} quietLabel state={state} inputMode="decimal" size="small" />
+            </td>
+            <td>
+              <Field form={form} name={`lines.${index}.unitPrice`} label={`Line ${line.lineNo} unit price`} quietLabel state={state} inputMode="decimal" size="small" />
+            </td>
+            <td>
+              <Field form={form} name={`lines.${index}.promisedDate`} label={`Line ${line.lineNo} promised date`} quietLabel state={state} type="date" size="small" />
+            </td>
+          </>
+        )}
+      />
+    </CommandForm>
   );
 }
 
 function AsnForm({ po, viewer, state }: { po: PoView; viewer: Viewer; state?: FormState | undefined }) {
   const form = 'asn';
   return (
-    <Section title="Advance ship notice" id="asn">
-      <form method="post" action={`/console/purchase-orders/${encodeURIComponent(po.poNumber)}/asns`} class="stack">
-        <CommandFields csrfToken={viewer.csrfToken} />
-        <div class="field-row">
-          <Field form={form} name="asnNumber" label="ASN number" state={state} required />
-          <Field form={form} name="shipDate" label="Ship date" type="date" state={state} required />
-          <Field form={form} name="expectedDeliveryDate" label="Expected delivery" type="date" state={state} />
-          <Field form={form} name="carrier" label="Carrier" state={state} />
-          <Field form={form} name="trackingNumber" label="Tracking number" state={state} />
-        </div>
-        <div class="table-wrap">
-          <table class="data compact">
-            <caption>Quantities shipped (leave a line empty if it is not in this shipment)</caption>
-            <thead>
-              <tr>
-                <th scope="col">Line</th>
-                <th scope="col">Confirmed</th>
-                <th scope="col">Shipped so far</th>
-                <th scope="col">Quantity shipped</th>
-              </tr>
-            </thead>
-            <tbody>
-              {openLines(po).map((line, index) => (
-                <tr>
-                  <th scope="row">
-                    {line.lineNo} · {line.sku}
-                    <input type="hidden" name={`lines.${index}.lineNo`} value={String(line.lineNo)} />
-                  </th>
-                  <td>{line.confirmedQuantity}</td>
-                  <td>{line.shippedQuantity}</td>
-                  <td>
-                    <Field form={form} name={`lines.${index}.quantity`} label={`Line ${line.lineNo} quantity shipped`} quietLabel state={state} inputMode="decimal" size="small" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        <FormError form={form} state={state} />
-        <div>
-          <button type="submit" class="button button-primary">
-            Send ASN
-          </button>
-        </div>
-      </form>
-    </Section>
+    <CommandForm title="Advance ship notice" id="asn" action={`/console/purchase-orders/${encodeURIComponent(po.poNumber)}/asns`} viewer={viewer} form={form} state={state} submit="Send ASN">
+      <div class="field-row">
+        <Field form={form} name="asnNumber" label="ASN number" state={state} required />
+        <Field form={form} name="shipDate" label="Ship date" type="date" state={state} required />
+        <Field form={form} name="expectedDeliveryDate" label="Expected delivery" type="date" state={state} />
+        <Field form={form} name="carrier" label="Carrier" state={state} />
+        <Field form={form} name="trackingNumber" label="Tracking number" state={state} />
+      </div>
+      <LineEntryTable
+        po={po}
+        caption="Quantities shipped (leave a line empty if it is not in this shipment)"
+        columns={['Confirmed', 'Shipped so far', 'Quantity shipped']}
+        cells={(line, index) => (
+          <>
+            <td>{line.confirmedQuantity}</td>
+            <td>{line.shippedQuantity}</td>
+            <td>
+              <Field form={form} name={`lines.${index}.quantity`} label={`Line ${line.lineNo} quantity shipped`} quietLabel state={state} inputMode="decimal" size="small" />
+            </td>
+          </>
+        )}
+      />
+    </CommandForm>
   );
 }
 
 function InvoiceForm({ po, viewer, state }: { po: PoView; viewer: Viewer; state?: FormState | undefined }) {
   const form = 'invoice';
   return (
-    <Section title="Enter an invoice" id="invoice">
-      <form method="post" action={`/console/purchase-orders/${encodeURIComponent(po.poNumber)}/invoices`} class="stack">
-        <CommandFields csrfToken={viewer.csrfToken} />
-        <input type="hidden" name="currency" value={po.currency} />
-        <div class="field-row">
-          <Field form={form} name="invoiceNumber" label="Invoice number" state={state} required />
-          <Field form={form} name="invoiceDate" label="Invoice date" type="date" state={state} required />
-          <Field form={form} name="freight" label="Freight" state={state} inputMode="decimal" size="small" />
-          <Field form={form} name="tax" label="Tax" state={state} inputMode="decimal" size="small" />
-          <Field form={form} name="total" label={`Total (${po.currency})`} state={state} inputMode="decimal" required />
-        </div>
-        <div class="table-wrap">
-          <table class="data compact">
-            <caption>Invoiced lines (leave a line empty if it is not on this invoice)</caption>
-            <thead>
-              <tr>
-                <th scope="col">Line</th>
-                <th scope="col">Received</th>
-                <th scope="col">Agreed price</th>
-                <th scope="col">Quantity</th>
-                <th scope="col">Unit price</th>
-              </tr>
-            </thead>
-            <tbody>
-              {openLines(po).map((line, index) => (
-                <tr>
-                  <th scope="row">
-                    {line.lineNo} · {line.sku}
-                    <input type="hidden" name={`lines.${index}.lineNo`} value={String(line.lineNo)} />
-                  </th>
-                  <td>{line.receivedQuantity}</td>
-                  <td>{line.agreedUnitPrice}</td>
-                  <td>
-                    <Field form={form} name={`lines.${index}.quantity`} label={`Line ${line.lineNo} quantity invoiced`} quietLabel state={state} inputMode="decimal" size="small" />
-                  </td>
-                  <td>
-                    <Field form={form} name={`lines.${index}.unitPrice`} label={`Line ${line.lineNo} unit price`} quietLabel state={state} inputMode="decimal" size="small" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-        <FormError form={form} state={state} />
-        <div>
-          <button type="submit" class="button button-primary">
-            Send invoice
-          </button>
-        </div>
-      </form>
-    </Section>
+    <CommandForm title="Enter an invoice" id="invoice" action={`/console/purchase-orders/${encodeURIComponent(po.poNumber)}/invoices`} viewer={viewer} form={form} state={state} submit="Send invoice">
+      <input type="hidden" name="currency" value={po.currency} />
+      <div class="field-row">
+        <Field form={form} name="invoiceNumber" label="Invoice number" state={state} required />
+        <Field form={form} name="invoiceDate" label="Invoice date" type="date" state={state} required />
+        <Field form={form} name="freight" label="Freight" state={state} inputMode="decimal" size="small" />
+        <Field form={form} name="tax" label="Tax" state={state} inputMode="decimal" size="small" />
+        <Field form={form} name="total" label={`Total (${po.currency})`} state={state} inputMode="decimal" required />
+      </div>
+      <LineEntryTable
+        po={po}
+        caption="Invoiced lines (leave a line empty if it is not on this invoice)"
+        columns={['Received', 'Agreed price', 'Quantity', 'Unit price']}
+        cells={(line, index) => (
+          <>
+            <td>{line.receivedQuantity}</td>
+            <td>{line.agreedUnitPrice}</td>
+            <td>
+              <Field form={form} name={`lines.${index}.quantity`} label={`Line ${line.lineNo} quantity invoiced`} quietLabel state={state} inputMode="decimal" size="small" />
+            </td>
+            <td>
+              <Field form={form} name={`lines.${index}.unitPrice`} label={`Line ${line.lineNo} unit price`} quietLabel state={state} inputMode="decimal" size="small" />
+            </td>
+          </>
+        )}
+      />
+    </CommandForm>
   );
 }
 
