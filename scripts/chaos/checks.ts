@@ -163,7 +163,8 @@ export async function temporalFigures(address: string, namespace: string): Promi
         const message = failed.failure?.message ?? '';
         const cause = String(failed.cause ?? 'unspecified');
         figures.workflowTaskFailures[cause] = (figures.workflowTaskFailures[cause] ?? 0) + 1;
-        if (/nondetermin/i.test(message)) {
+        // WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR is 24.
+        if (/nondetermin/i.test(message) || cause === '24' || /NON_DETERMINISTIC/.test(cause)) {
           figures.nonDeterminism++;
           if (figures.examples.length < 5) figures.examples.push(`${id}: ${message.slice(0, 200)}`);
         }
@@ -175,13 +176,18 @@ export async function temporalFigures(address: string, namespace: string): Promi
   return figures;
 }
 
-/** Lines of the workers' logs that report non-determinism. */
-export function nonDeterminismInLogs(logFiles: string[]): string[] {
-  return logFiles.flatMap((file) => {
-    if (!fs.existsSync(file)) return [];
-    return fs
-      .readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => /nondetermin|TMPRL1100/i.test(line));
-  });
+/**
+ * sdk-core's warning when a local activity's result arrives for a run it no longer holds that
+ * activity for (the run was evicted and rebuilt from history while the activity ran, as when its
+ * workflow task timed out on a starved or dying worker). Core drops the result and evicts the run;
+ * nothing is failed. A real non-determinism fails the workflow task, which `temporalFigures` finds
+ * in the history (docs/adr/0066).
+ */
+const LOCAL_ACTIVITY_RESULT_FOR_EVICTED_RUN = /Missing associated machine for LocalActivity/;
+
+/** Lines of the workers' logs that report non-determinism, and the local-activity races apart. */
+export function nonDeterminismInLogs(logFiles: string[]): { lines: string[]; localActivityRaces: number } {
+  const reported = logFiles.flatMap((file) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : [])).filter((line) => /nondetermin|TMPRL1100/i.test(line));
+  const races = reported.filter((line) => LOCAL_ACTIVITY_RESULT_FOR_EVICTED_RUN.test(line));
+  return { lines: reported.filter((line) => !LOCAL_ACTIVITY_RESULT_FOR_EVICTED_RUN.test(line)), localActivityRaces: races.length };
 }
