@@ -247,6 +247,16 @@ function PendingChanges({ po, viewer, state, idempotencyKey, canDecide }: { po: 
   );
 }
 
+/** A payment hold: why, and until when (finance's hold on an invoice or on the supplier). */
+function HoldNote({ hold }: { hold: NonNullable<PoView['supplierHold']> }) {
+  return (
+    <span class="hold-note">
+      {hold.reason}
+      {hold.releaseOn ? `, until ${hold.releaseOn}` : ', until released'}
+    </span>
+  );
+}
+
 function Documents({ po, supplierView }: { po: PoView; supplierView: boolean }) {
   return (
     <Section title="Documents" id="documents">
@@ -283,6 +293,11 @@ function Documents({ po, supplierView }: { po: PoView; supplierView: boolean }) 
                     </>
                   ) : (
                     <span class="muted">—</span>
+                  )}
+                  {invoice.hold && (
+                    <>
+                      {' '}On hold: <HoldNote hold={invoice.hold} />
+                    </>
                   )}
                 </td>
                 <td>
@@ -417,6 +432,11 @@ export function PurchaseOrderPage({ viewer, po, journal, temporalRunUrl, state, 
       {notice && (
         <p class="notice" role="status">
           {notice}
+        </p>
+      )}
+      {po.supplierHold && (
+        <p class="notice">
+          Payments to {po.supplierId} are on hold: <HoldNote hold={po.supplierHold} />
         </p>
       )}
       <dl class="summary">
