@@ -81,7 +81,8 @@ describe('supplier notifications delivered by the relay', () => {
     assert.deepEqual(JSON.parse(viaQueue!.body), {
       type: 'invoice.exception',
       timestamp: '2026-11-05T10:00:00.000Z',
-      data: { ...queued.data, poNumber: 'PO-SN-1', supplierId: 'ACME' },
+      // As the supplier sees it: the match reason keeps expected and actual, never the buyer's tolerance.
+      data: { invoiceNumber: 'INV-7781', reasons: [{ code: 'PRICE_VARIANCE', expected: '10.00', actual: '10.30' }], poNumber: 'PO-SN-1', supplierId: 'ACME' },
     });
     const stored = await row(queued.id);
     assert.equal(stored.state, 'delivered');
