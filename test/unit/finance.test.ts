@@ -10,6 +10,8 @@ import { DomainError } from '../../workflows/domain/errors';
 import { firstDue, isHoldInForce } from '../../workflows/domain/holds';
 import { normaliseState } from '../../workflows/domain/lifecycle/apply';
 import { debitNotesFor, validateReturn } from '../../workflows/domain/returns';
+import { accountBalances } from '../../workflows/domain/ledger';
+import { formatQuantity, sub } from '../../workflows/domain/money';
 import type { PoState } from '../../workflows/domain/state';
 import { Sim } from './finance-sim';
 
@@ -79,6 +81,35 @@ describe('returns to vendor', () => {
     const [newest, older] = debitNotesFor(sim.state, { rmaNumber: 'RMA-9', reason: 'defective', location: 'MAIN', replacement: false, lines: [{ lineNo: 1, quantity: '5' }] });
     assert.deepEqual([newest!.creditMemoNumber, newest!.invoiceNumber, newest!.lines[0]!.quantity, newest!.total], ['DN-RMA-9-1', 'INV-3', '4', '40.40']);
     assert.deepEqual([older!.creditMemoNumber, older!.invoiceNumber, older!.lines[0]!.quantity, older!.total], ['DN-RMA-9-2', 'INV-2', '1', '10.00']);
+  });
+
+  test('debit notes that take a whole invoice line back in three returns add up to exactly what it put in AP', () => {
+    // 5.43 × 181.38 = 984.89; on their own, 2.71, 0.68 and 2.04 would be 491.54 + 123.34 + 370.02 = 984.90.
+    const returnsOf = (roundCumulatively: boolean) => {
+      const sim = new Sim({ lines: [{ lineNo: 1, quantity: '21.75', unitPrice: '181.38' }] });
+      sim.acknowledge();
+      sim.receive([{ lineNo: 1, quantityReceived: '10.87', quantityRejected: '0' }]);
+      sim.invoice([[1, '5.43', '181.38']]);
+      const totals: string[] = [];
+      for (const quantity of ['8.15', '0.68', '2.04']) {
+        const goodsReturn = { rmaNumber: sim.next('RMA'), reason: 'damaged', location: 'MAIN', replacement: false, lines: [{ lineNo: 1, quantity }] };
+        totals.push(...debitNotesFor(sim.state, goodsReturn, { roundCumulatively }).map((note) => note.total));
+        sim.returnGoods(goodsReturn.lines, false);
+      }
+      return { sim, totals };
+    };
+    const { sim, totals } = returnsOf(true);
+    assert.deepEqual(totals, ['491.54', '123.34', '370.01']);
+    assert.deepEqual(returnsOf(false).totals, ['491.54', '123.34', '370.02'], 'older runs valued each note on its own');
+    // Drive it to close: AP and GRNI end at 0.
+    const line = () => sim.state.lines[0]!;
+    sim.receive([{ lineNo: 1, quantityReceived: formatQuantity(sub(line().confirmedQuantity, line().receivedQuantity)), quantityRejected: '0' }]);
+    sim.invoice([[1, formatQuantity(sub(line().receivedQuantity, line().invoicedQuantity)), '181.38']]);
+    sim.advance(40 * 86_400_000);
+    for (const invoice of sim.state.invoices) if (invoice.status === 'paid' && invoice.payment?.status === 'executed') sim.clear(invoice.invoiceNumber);
+    assert.ok(sim.state.closedAt, JSON.stringify(sim.state.invoices.map((i) => [i.invoiceNumber, i.status])));
+    const balances = accountBalances(sim.journals);
+    assert.deepEqual([balances.AP, balances.GRNI], ['0.00', '0.00']);
   });
 
   test('goods not invoiced yet go back without a debit note; more than is here is refused', () => {

@@ -10,8 +10,8 @@
 import { conflict, unprocessable } from './errors';
 import { assertOpen, assertReleasedToSupplier, validateCreditMemo } from './lifecycle/validate';
 import { postedNetQuantity, returnJournal } from './ledger';
-import { findInvoice, findLine, netInvoiceLineQuantity, creditMemosFor, normaliseDocumentNumber } from './lookups';
-import { abs, cmp, dec, formatQuantity, isPositive, lineAmount, min, round2, sub, sum } from './money';
+import { findInvoice, findLine, netInvoiceLineQuantity, creditMemosFor, normaliseDocumentNumber, documentLineQuantity } from './lookups';
+import { abs, add, cmp, dec, formatQuantity, isPositive, lineAmount, min, round2, sub, sum } from './money';
 import * as decide from './business-events';
 import type { Command, Outcome } from './business-events';
 import type * as wire from './schemas';
@@ -39,14 +39,27 @@ export function validateReturn(po: PoState, goodsReturn: wire.ReturnToVendor): v
   debitNotesFor(po, goodsReturn);
 }
 
+export interface DebitNoteOptions {
+  /**
+   * Value each note line as the change in the invoice line's rounded credited value (cumulative),
+   * so that notes taking back a whole invoice line add up to exactly what the line put in AP.
+   * Older runs valued each note line on its own and could leave a cent in AP
+   * (docs/adr/0052-returns-and-debit-notes.md). Default true.
+   */
+  roundCumulatively?: boolean;
+}
+
 /**
  * The debit notes a return needs: for each line, the returned goods that AP already holds
  * (posted quantity above what remains received), taken back from the latest unpaid posted
  * invoices first, at the price each invoice charged. Goods on paid invoices cannot be taken back
  * here: RETURN_AFTER_PAYMENT.
  */
-export function debitNotesFor(po: PoState, goodsReturn: wire.ReturnToVendor): wire.CreditMemo[] {
+export function debitNotesFor(po: PoState, goodsReturn: wire.ReturnToVendor, options: DebitNoteOptions = {}): wire.CreditMemo[] {
+  const cumulative = options.roundCumulatively ?? true;
   const byInvoice = new Map<string, wire.DocumentLine[]>();
+  /** Per invoice, what each of its note lines takes back out of AP. */
+  const amounts = new Map<string, string[]>();
   for (const returnLine of goodsReturn.lines) {
     const line = findLine(po, returnLine.lineNo)!;
     const remaining = sub(line.receivedQuantity, returnLine.quantity);
@@ -60,6 +73,10 @@ export function debitNotesFor(po: PoState, goodsReturn: wire.ReturnToVendor): wi
       if (!isPositive(take)) continue;
       const unitPrice = invoice.lines.find((l) => l.lineNo === line.lineNo)!.unitPrice;
       byInvoice.set(invoice.invoiceNumber, [...(byInvoice.get(invoice.invoiceNumber) ?? []), { lineNo: line.lineNo, quantity: formatQuantity(take), unitPrice }]);
+      // What the invoice line has given back so far (memos and earlier notes), and after this one.
+      const credited = sub(documentLineQuantity(invoice.lines, line.lineNo), open);
+      const amount = cumulative ? round2(sub(lineAmount(add(credited, take), unitPrice), lineAmount(credited, unitPrice))) : lineAmount(take, unitPrice);
+      amounts.set(invoice.invoiceNumber, [...(amounts.get(invoice.invoiceNumber) ?? []), amount]);
       toCredit = toCredit.minus(take);
     }
     if (isPositive(toCredit)) {
@@ -76,14 +93,14 @@ export function debitNotesFor(po: PoState, goodsReturn: wire.ReturnToVendor): wi
       creditMemoNumber: invoices.length === 1 ? `DN-${goodsReturn.rmaNumber}` : `DN-${goodsReturn.rmaNumber}-${index + 1}`,
       invoiceNumber,
       lines,
-      total: round2(sum(lines.map((l) => lineAmount(l.quantity, l.unitPrice)))),
+      total: round2(sum(amounts.get(invoiceNumber)!)),
     };
   });
 }
 
-export function goodsReturned(po: PoState, { actor, body, bodyHash }: Command<wire.ReturnToVendor>, at: string): Outcome {
+export function goodsReturned(po: PoState, { actor, body, bodyHash }: Command<wire.ReturnToVendor>, at: string, options: DebitNoteOptions = {}): Outcome {
   if (po.returns.some((r) => r.rmaNumber === body.rmaNumber)) return none;
-  const debitNotes = debitNotesFor(po, body);
+  const debitNotes = debitNotesFor(po, body, options);
   const inventory = body.lines.map((l) => ({ sku: findLine(po, l.lineNo)!.sku, location: body.location, quantity: formatQuantity(dec(l.quantity).negated()), lineNo: l.lineNo }));
   return {
     record: {

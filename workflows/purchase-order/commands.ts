@@ -66,6 +66,7 @@ function numbered<T>(
  * the history; in the handler only past this marker, so an older history replays as it ran.
  */
 export const REFUSE_CHANGES_TO_BOOKED_LINES = 'refuse-changes-to-booked-lines';
+const DEBIT_NOTES_ROUND_CUMULATIVELY = 'debit-notes-round-cumulatively';
 
 function newRules(inHandler: boolean): () => boolean {
   return () => !inHandler || patched(REFUSE_CHANGES_TO_BOOKED_LINES);
@@ -180,7 +181,8 @@ export const COMMANDS: CommandSpec<unknown, unknown>[] = [
     validate: numbered((po, body) => po.returns.find((r) => r.rmaNumber === body.rmaNumber), 'DUPLICATE_RETURN', (body) => `Return ${body.rmaNumber}`, (po, body) =>
       validateReturn(po, body),
     ),
-    decide: goodsReturned,
+    // Debit notes valued cumulatively from this marker on; older runs replay as they ran (ADR 0052).
+    decide: (po, command, at) => goodsReturned(po, command, at, { roundCumulatively: patched(DEBIT_NOTES_ROUND_CUMULATIVELY) }),
     // Fewer goods on hand: invoices for them no longer match.
     rematchAfter: (po) => heldInvoices(po).length > 0,
   }),
