@@ -17,6 +17,7 @@ import { findDuplicates, ledgerChecks, nonDeterminismInLogs, temporalFigures } f
 import type { Check } from './checks';
 import type { SinkReport } from '../../test/helpers/event-sinks';
 import { ChaosClient, quantile, seededRandom, Tally } from './client';
+import { verifyWebhook } from '../../activities/supplier-portal/webhook';
 import { relayIsIdle } from '../../test/activities/event-fixtures';
 import { verifyEventDelivery } from '../../test/helpers/event-sinks';
 import { ChaosStack, NAMESPACE, waitUntil } from './stack';
@@ -133,7 +134,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // accepted copies tell a redelivery after a worker kill from any other duplicate.
     let subscriberDownUntil = Number.POSITIVE_INFINITY;
     const acceptedAt = new Map<string, number[]>();
+    let badSignatures = 0;
     stack.subscriber.answer = (delivery) => {
+      if (!verifyWebhook(ChaosStack.SIGNING_SECRET, delivery.id, delivery.timestamp, delivery.body, delivery.signature)) badSignatures++;
       if (Date.now() < subscriberDownUntil) return 500;
       acceptedAt.set(delivery.id, [...(acceptedAt.get(delivery.id) ?? []), Date.now()]);
       return 200;
@@ -326,6 +329,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         detail: `${redeliveries.length} redelivered after a kill, ${strayDuplicates.length} otherwise${strayDuplicates.length > 0 ? ` (${strayDuplicates.slice(0, 3).join(', ')})` : ''}`,
       },
       { name: `every event in stream ${STREAM} exactly once, in order per PO`, ok: sinkOk(stream) && stream.duplicates.length === 0, detail: `${sinkDetail(stream, streamCount)}, ${stream.duplicates.length} duplicates` },
+      { name: 'every webhook request signed with EVENT_SIGNING_SECRET', ok: badSignatures === 0, detail: `${badSignatures} of ${webhookRequests.length} not` },
       { name: 'no dead letters', ok: deadLetters === 0, detail: String(deadLetters) },
       ...(options.maxInFlightStallMs !== undefined
         ? [{ name: `no command stalled > ${seconds(options.maxInFlightStallMs)} by an in-flight claim`, ok: maxStall <= options.maxInFlightStallMs, detail: `longest ${seconds(maxStall)}` }]

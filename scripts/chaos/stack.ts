@@ -131,7 +131,7 @@ export class ChaosStack {
   readonly databaseUrl: string;
   temporalAddress = '';
   /** The webhooks' signing secret (EVENT_SIGNING_SECRET). */
-  static readonly SIGNING_SECRET = 'whsec_chaos0123456789abcdef';
+  static readonly SIGNING_SECRET = 'whsec_Y2hhb3MtcnVuLXNpZ25pbmcta2V5LTAxMjM0NTY3';
   private admin: Knex | undefined;
 
   private constructor(

@@ -2,7 +2,7 @@
  * The fault-injection run at a small size (docs/testing.md): POs driven over HTTP through full
  * lifecycles while workers are SIGKILLed, Temporal is killed and restarted on its database file,
  * an API instance is killed and restarted, the database's connections are terminated, the NATS
- * server is restarted and the webhook subscriber answers 500 for the first 20 s. Asserts
+ * server is restarted and the webhook subscriber answers 500 for the first 40 s. Asserts
  * correctness only (every PO closed, no duplicate, the ledger holds, no non-determinism, no 5xx
  * but 503, every event at the subscriber and in the stream once by id, in order per PO, no dead
  * letter); latency is `npm run chaos`'s to report.
@@ -21,7 +21,7 @@ test('POs close and events arrive exactly once while workers, Temporal, an API, 
     apiRestarts: 1,
     dbDrops: 1,
     natsRestarts: 1,
-    subscriberDownMs: 20_000,
+    subscriberDownMs: 40_000,
     faultIntervalMs: 3_000,
     durationMs: 300_000,
     seed: 20261204,
