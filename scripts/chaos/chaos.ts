@@ -2,9 +2,11 @@
  * A chaos run (docs/operations.md, "Fault injection"): the stack as separate processes, N POs
  * driven through full lifecycles over HTTP by a client that retries as integrators are told to,
  * while workers are SIGKILLed, the Temporal server is killed and restarted on its database file,
- * the database's connections are terminated and an API instance is killed and restarted. Then
+ * the database's connections are terminated, an API instance is killed and restarted, the NATS
+ * server is restarted, and the webhook subscriber answers 500 for the first part of the load. Then
  * the checks: every PO closed, no duplicate of any kind, the ledger's invariants, no
- * non-determinism, no 5xx other than 503, and the latency of commands as the client saw them.
+ * non-determinism, no 5xx other than 503, every event at the subscriber and in the stream once by
+ * id and in order per PO, no dead letter, and the latency of commands as the client saw them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,8 +15,12 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { workflowBundleOptions } from '../../temporal-config/workflow-bundle';
 import { findDuplicates, ledgerChecks, nonDeterminismInLogs, temporalFigures } from './checks';
 import type { Check } from './checks';
+import type { SinkReport } from '../../test/helpers/event-sinks';
 import { ChaosClient, quantile, seededRandom, Tally } from './client';
-import { ChaosStack, NAMESPACE } from './stack';
+import { verifyWebhook } from '../../activities/supplier-portal/webhook';
+import { relayIsIdle } from '../../test/activities/event-fixtures';
+import { verifyEventDelivery } from '../../test/helpers/event-sinks';
+import { ChaosStack, NAMESPACE, waitUntil } from './stack';
 import type { Role, Say } from './stack';
 
 export interface ChaosOptions {
@@ -25,6 +31,10 @@ export interface ChaosOptions {
   temporalRestarts: number;
   apiRestarts: number;
   dbDrops: number;
+  /** Stops (SIGTERM) and restarts of the NATS server, same port and store. */
+  natsRestarts: number;
+  /** The webhook subscriber answers 500 for this long after the load starts, then 200. */
+  subscriberDownMs: number;
   /** Pause between two faults. */
   faultIntervalMs: number;
   /** The run stops driving POs after this long, whatever is left. */
@@ -62,11 +72,25 @@ export interface ChaosReport {
     workflowTaskTimeouts: number;
     duplicates: Record<string, number>;
     statuses: Record<string, number>;
+    events: {
+      expected: number;
+      webhookRequests: number;
+      webhook500s: number;
+      webhookAccepted: number;
+      webhookDuplicates: number;
+      streamMessages: number;
+      streamDuplicates: number;
+      deadLetters: number;
+      idleAfterMs: number;
+    };
   };
   runDir: string;
 }
 
-type FaultKind = 'worker SIGKILL' | 'Temporal restart' | 'API restart' | 'DB connection drop';
+type FaultKind = 'worker SIGKILL' | 'Temporal restart' | 'API restart' | 'DB connection drop' | 'NATS restart';
+
+/** The stream the NATS sink publishes to (docs/events.md). */
+const STREAM = 'P2P_EVENTS';
 
 const KEYS = { procurement: 'chaos-proc-0123456789', warehouse: 'chaos-wh-0123456789', finance: 'chaos-fin-0123456789', acme: 'chaos-acme-0123456789' };
 const API_KEYS = [`${KEYS.procurement}:procurement`, `${KEYS.warehouse}:warehouse`, `${KEYS.finance}:finance`, `${KEYS.acme}:supplier:ACME`].join(',');
@@ -105,21 +129,34 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const tally = new Tally();
   let report: ChaosReport | undefined;
   try {
-    say(`Starting PostgreSQL database ${stack.databaseName}, Temporal on ${stack.temporalAddress}, ${options.workers} workers, ${options.apis} APIs ...`);
+    say(`Starting PostgreSQL database ${stack.databaseName}, Temporal on ${stack.temporalAddress}, NATS on ${stack.nats.url}, ${options.workers} workers, ${options.apis} APIs ...`);
+    // The subscriber fails (500) until the load has run for subscriberDownMs; arrival times of the
+    // accepted copies tell a redelivery after a worker kill from any other duplicate.
+    let subscriberDownUntil = Number.POSITIVE_INFINITY;
+    const acceptedAt = new Map<string, number[]>();
+    let badSignatures = 0;
+    stack.subscriber.answer = (delivery) => {
+      if (!verifyWebhook(ChaosStack.SIGNING_SECRET, delivery.id, delivery.timestamp, delivery.body, delivery.signature)) badSignatures++;
+      if (Date.now() < subscriberDownUntil) return 500;
+      acceptedAt.set(delivery.id, [...(acceptedAt.get(delivery.id) ?? []), Date.now()]);
+      return 200;
+    };
+    const killedAt: number[] = [];
     await stack.start();
     const client = new ChaosClient(stack.apiUrls, KEYS, tally, random, Math.max(60_000, options.durationMs));
     const supplier = await client.call('PUT', '/v1/suppliers/ACME', 'procurement', { name: 'Acme Industrial', currency: 'USD', paymentTerms: { netDays: 0 } });
     if (supplier.status !== 200) throw new Error(`Creating the supplier answered ${supplier.status}: ${JSON.stringify(supplier.body)}`);
 
     const loadStartedAt = Date.now();
+    subscriberDownUntil = loadStartedAt + options.subscriberDownMs;
     const deadline = loadStartedAt + options.durationMs;
     const closed = new Set<string>();
     let started = 0;
-    const injected: Record<FaultKind, number> = { 'worker SIGKILL': 0, 'Temporal restart': 0, 'API restart': 0, 'DB connection drop': 0 };
+    const injected: Record<FaultKind, number> = { 'worker SIGKILL': 0, 'Temporal restart': 0, 'API restart': 0, 'DB connection drop': 0, 'NATS restart': 0 };
 
     let loadDone = false;
     let faultsAfterLoad = 0;
-    const faultCount = options.workerKills + options.temporalRestarts + options.apiRestarts + options.dbDrops;
+    const faultCount = options.workerKills + options.temporalRestarts + options.apiRestarts + options.dbDrops + options.natsRestarts;
     // POs arrive at a steady pace over the time the faults take, so every fault meets a load.
     const arrivalGapMs = (faultCount * options.faultIntervalMs) / options.pos;
     const load = (async () => {
@@ -143,6 +180,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ...Array<FaultKind>(options.temporalRestarts).fill('Temporal restart'),
         ...Array<FaultKind>(options.apiRestarts).fill('API restart'),
         ...Array<FaultKind>(options.dbDrops).fill('DB connection drop'),
+        ...Array<FaultKind>(options.natsRestarts).fill('NATS restart'),
       ];
       // Seeded shuffle; the first fault comes after the load is under way.
       for (let i = plan.length - 1; i > 0; i--) {
@@ -170,8 +208,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             // over, not how long a process takes to start. (With one worker, it just dies.)
             const victim = await workerToKill(stack.workers, random, deadline, options.faultIntervalMs);
             if (!victim) continue;
+            killedAt.push(Date.now());
             await victim.kill();
             restartLater(victim, 0);
+            break;
+          }
+          case 'NATS restart': {
+            // Same port, same store: the stream survives; publishes meanwhile fail and are retried.
+            restarts.push(stack.nats.restart(2_000).catch((error: unknown) => say(`Restarting NATS failed: ${String(error)}`)));
             break;
           }
           case 'Temporal restart': {
@@ -209,10 +253,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const role of [...stack.workers, ...stack.apis]) await role.start();
 
     const knex = stack.knex();
-    let duplicates, ledger;
+    let duplicates, ledger, delivery, deadLetters;
+    const idleWaitStartedAt = Date.now();
+    let idleAfterMs = -1;
     try {
       duplicates = await findDuplicates(knex);
       ledger = await ledgerChecks(knex);
+      // Delivery idle twice, a few seconds apart (a workflow may still be writing its last event);
+      // a worker killed mid-pass holds its subscription's lease until it runs out (about a minute).
+      say('Waiting for event delivery to be idle ...');
+      await waitUntil(async () => (await relayIsIdle(knex)) && (await sleep(3_000).then(() => relayIsIdle(knex))), 'event delivery to be idle', 600_000).then(
+        () => (idleAfterMs = Date.now() - idleWaitStartedAt),
+        (error: unknown) => say(String(error)),
+      );
+      delivery = await verifyEventDelivery({ knex, subscribers: { webhook: stack.subscriber }, nats: { url: stack.nats.url, stream: STREAM } });
+      deadLetters = Number((await knex('dead_letters').count<{ count: string }[]>({ count: '*' }))[0]!.count);
     } finally {
       await knex.destroy();
     }
@@ -227,6 +282,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const retried = tally.commands.filter((command) => command.attempts > 1);
     const serverErrors = tally.serverErrorCount();
     const duplicateCount = duplicates.reduce((total, duplicate) => total + duplicate.extra, 0);
+    const [webhook, stream] = delivery.sinks as [SinkReport, SinkReport];
+    // At least once to a webhook: a copy accepted again is fine when a worker was killed between
+    // the first copy and the last (the pass delivered and died before committing its cursor).
+    const redeliveries = webhook.duplicates.filter((id) => {
+      const times = acceptedAt.get(id) ?? [];
+      return killedAt.some((at) => at >= times[0]! - 1_000 && at <= times[times.length - 1]!);
+    });
+    const strayDuplicates = webhook.duplicates.filter((id) => !redeliveries.includes(id));
+    const webhookRequests = stack.subscriber.requests;
+    const webhookAccepted = stack.subscriber.accepted.length;
+    const streamCount = delivery.expected - stream.missing.length + stream.duplicates.length;
+    const sinkDetail = (sink: SinkReport, received: number) =>
+      `${delivery.expected - sink.missing.length}/${delivery.expected} events (${received} received), ${sink.missing.length} missing, ${sink.unexpected.length} unexpected, ${sink.outOfOrderPos.length} POs out of order${sink.missing.length > 0 ? ` e.g. ${sink.missing.slice(0, 3).join(', ')}` : ''}${sink.outOfOrderPos.length > 0 ? ` (${sink.outOfOrderPos.slice(0, 3).join(', ')})` : ''}`;
+    const sinkOk = (sink: SinkReport) => sink.missing.length === 0 && sink.unexpected.length === 0 && sink.outOfOrderPos.length === 0;
 
     const checks: Check[] = [
       { name: 'every PO closed', ok: closed.size === options.pos, detail: `${closed.size}/${options.pos} closed (${started} started)` },
@@ -252,6 +321,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         ok: tally.unexpected.length === 0,
         detail: tally.unexpected.length === 0 ? `${tally.commands.length} commands` : `${tally.unexpected.length}:${tally.unexpected.slice(0, 5).map((line) => `\n      ${line}`).join('')}`,
       },
+      { name: 'event delivery went idle', ok: idleAfterMs >= 0, detail: idleAfterMs >= 0 ? `after ${seconds(idleAfterMs)}` : 'still busy after 10 min' },
+      { name: 'every event reached the webhook subscriber, in order per PO', ok: delivery.expected > 0 && sinkOk(webhook), detail: sinkDetail(webhook, webhookAccepted) },
+      {
+        name: 'webhook copies beyond the first are redeliveries after a worker kill',
+        ok: strayDuplicates.length === 0,
+        detail: `${redeliveries.length} redelivered after a kill, ${strayDuplicates.length} otherwise${strayDuplicates.length > 0 ? ` (${strayDuplicates.slice(0, 3).join(', ')})` : ''}`,
+      },
+      { name: `every event in stream ${STREAM} exactly once, in order per PO`, ok: sinkOk(stream) && stream.duplicates.length === 0, detail: `${sinkDetail(stream, streamCount)}, ${stream.duplicates.length} duplicates` },
+      { name: 'every webhook request signed with EVENT_SIGNING_SECRET', ok: badSignatures === 0, detail: `${badSignatures} of ${webhookRequests.length} not` },
+      { name: 'no dead letters', ok: deadLetters === 0, detail: String(deadLetters) },
       ...(options.maxInFlightStallMs !== undefined
         ? [{ name: `no command stalled > ${seconds(options.maxInFlightStallMs)} by an in-flight claim`, ok: maxStall <= options.maxInFlightStallMs, detail: `longest ${seconds(maxStall)}` }]
         : []),
@@ -267,6 +346,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       `Workflows by status: ${Object.entries(temporal.byStatus).map(([status, n]) => `${status} ${n}`).join(', ') || 'none'}`,
       `Workflow tasks: ${temporal.workflowTaskTimeouts} timed out ${JSON.stringify(temporal.workflowTaskTimeoutsByType)}, failed by cause ${JSON.stringify(temporal.workflowTaskFailures)}`,
       `Duplicates: ${duplicates.map((duplicate) => `${duplicate.kind} ${duplicate.extra}`).join(', ')}`,
+      `Events: ${delivery.expected} in the outbox; webhook ${webhookRequests.length} requests (${webhookRequests.filter((r) => r.status === 500).length} answered 500 while down), ${webhookAccepted} accepted, ${webhook.duplicates.length} ids accepted twice or more; stream ${streamCount} messages, ${stream.duplicates.length} duplicates; ${deadLetters} dead letters; idle ${idleAfterMs >= 0 ? `${seconds(idleAfterMs)} after the checks began` : 'never'}`,
       `HTTP answers: ${Object.entries(statuses).map(([key, n]) => `${key} ×${n}`).join(', ')}`,
       `Commands (end to end, retries included; n=${latencies.length}, ${retried.length} retried): p50 ${seconds(p50)}, p99 ${seconds(p99)}, max ${seconds(max)}; longest in-flight-claim stall ${seconds(maxStall)}`,
       `Slowest: ${[...tally.commands].sort((a, b) => b.latencyMs - a.latencyMs).slice(0, 5).map((c) => `${c.name} ${c.poNumber} at ${seconds(c.startedAt - loadStartedAt)} took ${seconds(c.latencyMs)} (${c.attempts} attempts)`).join('; ')}`,
@@ -292,6 +372,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         workflowTaskTimeouts: temporal.workflowTaskTimeouts,
         duplicates: Object.fromEntries(duplicates.map((duplicate) => [duplicate.kind, duplicate.extra])),
         statuses,
+        events: {
+          expected: delivery.expected,
+          webhookRequests: webhookRequests.length,
+          webhook500s: webhookRequests.filter((r) => r.status === 500).length,
+          webhookAccepted,
+          webhookDuplicates: webhook.duplicates.length,
+          streamMessages: streamCount,
+          streamDuplicates: stream.duplicates.length,
+          deadLetters,
+          idleAfterMs,
+        },
       },
     };
     return report;

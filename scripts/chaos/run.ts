@@ -13,6 +13,8 @@ const USAGE = `Usage: npm run chaos -- [options]
   --temporal-restarts N  Temporal server kills and restarts (default 1)
   --api-restarts N       API instance kills and restarts (default 1)
   --db-drops N           terminations of every database connection (default 1)
+  --nats-restarts N      NATS server stops and restarts, same port and store (default 1)
+  --subscriber-down S    the webhook subscriber answers 500 for the first S seconds (default: a third of the faults' span)
   --fault-interval S     seconds between two faults (default 4)
   --duration S           the run stops driving POs after S seconds (default 120 + 3 × pos)
   --seed N               seed of the run's choices (default: from the clock)
@@ -30,6 +32,8 @@ async function main(): Promise<number> {
       'temporal-restarts': { type: 'string' },
       'api-restarts': { type: 'string' },
       'db-drops': { type: 'string' },
+      'nats-restarts': { type: 'string' },
+      'subscriber-down': { type: 'string' },
       'fault-interval': { type: 'string' },
       duration: { type: 'string' },
       seed: { type: 'string' },
@@ -53,14 +57,23 @@ async function main(): Promise<number> {
   };
   const pos = int('pos', 100);
   const maxP99 = int('max-p99', 20);
+  const workerKills = int('worker-kills', Math.max(5, Math.round(pos / 6)));
+  const temporalRestarts = int('temporal-restarts', 1);
+  const apiRestarts = int('api-restarts', 1);
+  const dbDrops = int('db-drops', 1);
+  const natsRestarts = int('nats-restarts', 1);
+  const faultIntervalMs = int('fault-interval', 4) * 1000;
+  const faultSpanMs = (workerKills + temporalRestarts + apiRestarts + dbDrops + natsRestarts) * faultIntervalMs;
   const report = await runChaos({
     pos,
     concurrency: int('concurrency', Math.min(pos, 20)),
-    workerKills: int('worker-kills', Math.max(5, Math.round(pos / 6))),
-    temporalRestarts: int('temporal-restarts', 1),
-    apiRestarts: int('api-restarts', 1),
-    dbDrops: int('db-drops', 1),
-    faultIntervalMs: int('fault-interval', 4) * 1000,
+    workerKills,
+    temporalRestarts,
+    apiRestarts,
+    dbDrops,
+    natsRestarts,
+    subscriberDownMs: values['subscriber-down'] === undefined ? Math.round(faultSpanMs / 3) : int('subscriber-down', 0) * 1000,
+    faultIntervalMs,
     durationMs: int('duration', 120 + 3 * pos) * 1000,
     seed: int('seed', Date.now() % 2 ** 31),
     workers: int('workers', 2),

@@ -1,7 +1,9 @@
 /**
  * The stack of a chaos run as separate processes, each of which can be killed and started again
  * on the same ports: the Temporal dev server on a database file, the workers, the API instances;
- * and the run's own PostgreSQL database, whose connections can be terminated.
+ * the run's own PostgreSQL database, whose connections can be terminated; a NATS server with
+ * JetStream of the run's own, restarted on the same port and store; and a recording webhook
+ * subscriber, seeded as a subscription to every event.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -14,6 +16,8 @@ import { createDatabaseIfMissing, createKnex, runMigrations, withDatabase } from
 import { dynamicConfigCliArgs, freePort, resolveTemporalCli } from '../../temporal-config/dev-server';
 import { projectRoot } from '../../temporal-config/env';
 import { searchAttributeCliArgs } from '../../temporal-config/search-attributes';
+import { RecordingSubscriber } from '../../test/helpers/event-sinks';
+import { PrivateNatsServer } from '../../test/helpers/nats';
 
 export const NAMESPACE = 'default';
 
@@ -126,12 +130,18 @@ export class ChaosStack {
   readonly databaseName = `p2p_chaos_${randomBytes(5).toString('hex')}`;
   readonly databaseUrl: string;
   temporalAddress = '';
+  /** The webhooks' signing secret (EVENT_SIGNING_SECRET). */
+  static readonly SIGNING_SECRET = 'whsec_Y2hhb3MtcnVuLXNpZ25pbmcta2V5LTAxMjM0NTY3';
   private admin: Knex | undefined;
 
   private constructor(
     private readonly options: StackOptions,
     ports: { temporal: number; workerHealth: number[]; apis: number[] },
     cli: string,
+    /** The NATS JetStream sink's server (NATS_URL): stream P2P_EVENTS. */
+    readonly nats: PrivateNatsServer,
+    /** Seeded from EVENT_SUBSCRIBER_URLS: every event is delivered to it. */
+    readonly subscriber: RecordingSubscriber,
   ) {
     const { runDir } = options;
     this.databaseUrl = withDatabase(options.adminDatabaseUrl, this.databaseName);
@@ -161,6 +171,12 @@ export class ChaosStack {
       API_RATE_LIMIT_MAX: '1000000',
       API_KEYS: options.apiKeys,
       OTEL_SDK_DISABLED: 'true',
+      NATS_URL: nats.url,
+      EVENT_SUBSCRIBER_URLS: subscriber.url,
+      EVENT_SIGNING_SECRET: ChaosStack.SIGNING_SECRET,
+      // Short enough that a subscriber down for a while is retried within the run, long enough
+      // (about 4 minutes in all) that no event becomes a dead letter.
+      EVENT_RETRY_SCHEDULE: '0s,1s,2s,5s,10s,20s,30s,60s,90s',
       ...options.env,
     };
     const node = (entry: string, extra: NodeJS.ProcessEnv) => () => ({ file: process.execPath, args: ['--import', 'tsx', entry], env: { ...env, ...extra } });
@@ -184,7 +200,9 @@ export class ChaosStack {
       workerHealth: await Promise.all(Array.from({ length: options.workers }, () => freePort())),
       apis: await Promise.all(Array.from({ length: options.apis }, () => freePort())),
     };
-    return new ChaosStack(options, ports, cli);
+    const nats = await PrivateNatsServer.start();
+    const subscriber = await RecordingSubscriber.start();
+    return new ChaosStack(options, ports, cli, nats, subscriber);
   }
 
   /** A fresh, migrated database, then Temporal, the workers and the APIs. */
@@ -226,6 +244,8 @@ export class ChaosStack {
   }
 
   async close(): Promise<void> {
+    await this.nats.close().catch(() => undefined);
+    await this.subscriber.close().catch(() => undefined);
     await this.admin?.destroy();
     this.admin = undefined;
   }

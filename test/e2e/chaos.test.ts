@@ -1,16 +1,18 @@
 /**
  * The fault-injection run at a small size (docs/testing.md): POs driven over HTTP through full
  * lifecycles while workers are SIGKILLed, Temporal is killed and restarted on its database file,
- * an API instance is killed and restarted and the database's connections are terminated. Asserts
+ * an API instance is killed and restarted, the database's connections are terminated, the NATS
+ * server is restarted and the webhook subscriber answers 500 for the first 40 s. Asserts
  * correctness only (every PO closed, no duplicate, the ledger holds, no non-determinism, no 5xx
- * but 503); latency is `npm run chaos`'s to report.
+ * but 503, every event at the subscriber and in the stream once by id, in order per PO, no dead
+ * letter); latency is `npm run chaos`'s to report.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runChaos } from '../../scripts/chaos/chaos';
 import { testDatabaseAdminUrl } from '../helpers/database';
 
-test('POs close exactly once while workers, Temporal, an API and the database connections are killed', { timeout: 600_000 }, async () => {
+test('POs close and events arrive exactly once while workers, Temporal, an API, the database connections and NATS are killed and the subscriber fails for a while', { timeout: 600_000 }, async () => {
   const report = await runChaos({
     pos: 20,
     concurrency: 8,
@@ -18,6 +20,8 @@ test('POs close exactly once while workers, Temporal, an API and the database co
     temporalRestarts: 1,
     apiRestarts: 1,
     dbDrops: 1,
+    natsRestarts: 1,
+    subscriberDownMs: 40_000,
     faultIntervalMs: 3_000,
     durationMs: 300_000,
     seed: 20261204,
@@ -36,4 +40,6 @@ test('POs close exactly once while workers, Temporal, an API and the database co
   assert.equal(report.figures.faults['Temporal restart'], 1, 'the Temporal server was killed and restarted');
   assert.equal(report.figures.faults['API restart'], 1, 'an API instance was killed and restarted');
   assert.equal(report.figures.faults['DB connection drop'], 1, "the database's connections were terminated");
+  assert.equal(report.figures.faults['NATS restart'], 1, 'the NATS server was restarted');
+  assert.ok(report.figures.events.webhook500s > 0, `the subscriber answered 500 while down (${report.figures.events.webhook500s})`);
 });
