@@ -25,11 +25,13 @@ import type { Role, Say } from './stack';
 
 
 /**
- * The stream's per-PO order, checked apart: it has failed once in this machine's runs (one PO out
- * of order, every event there exactly once), the open defect in docs/limitations.md ("Event
- * delivery"); `npm run chaos` fails on it, the small run in `npm test` reports it.
+ * Per-PO order at the stream and at the webhook, checked apart from completeness: it has failed in
+ * 2 of 5 small runs on this machine (one PO out of order, the same PO at both sinks, every event
+ * there exactly once), the open defect in docs/limitations.md ("Event delivery"); `npm run chaos`
+ * fails on it, the small run in `npm test` reports it.
  */
 export const STREAM_ORDER_CHECK = 'stream P2P_EVENTS in order per PO';
+export const WEBHOOK_ORDER_CHECK = 'webhook subscriber in order per PO';
 export interface ChaosOptions {
   pos: number;
   /** Lifecycles driven at the same time. */
@@ -329,7 +331,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         detail: tally.unexpected.length === 0 ? `${tally.commands.length} commands` : `${tally.unexpected.length}:${tally.unexpected.slice(0, 5).map((line) => `\n      ${line}`).join('')}`,
       },
       { name: 'event delivery went idle', ok: idleAfterMs >= 0, detail: idleAfterMs >= 0 ? `after ${seconds(idleAfterMs)}` : 'still busy after 10 min' },
-      { name: 'every event reached the webhook subscriber, in order per PO', ok: delivery.expected > 0 && sinkOk(webhook), detail: sinkDetail(webhook, webhookAccepted) },
+      { name: 'every event reached the webhook subscriber', ok: delivery.expected > 0 && webhook.missing.length === 0 && webhook.unexpected.length === 0, detail: sinkDetail(webhook, webhookAccepted) },
+      { name: WEBHOOK_ORDER_CHECK, ok: webhook.outOfOrderPos.length === 0, detail: `${webhook.outOfOrderPos.length} POs out of order${webhook.outOfOrderPos.length > 0 ? ` (${webhook.outOfOrderPos.slice(0, 5).join(', ')})` : ''}` },
       {
         name: 'webhook copies beyond the first are redeliveries after a worker kill',
         ok: strayDuplicates.length === 0,
