@@ -304,7 +304,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const streamCount = delivery.expected - stream.missing.length + stream.duplicates.length;
     const sinkDetail = (sink: SinkReport, received: number) =>
       `${delivery.expected - sink.missing.length}/${delivery.expected} events (${received} received), ${sink.missing.length} missing, ${sink.unexpected.length} unexpected, ${sink.outOfOrderPos.length} POs out of order${sink.missing.length > 0 ? ` e.g. ${sink.missing.slice(0, 3).join(', ')}` : ''}${sink.outOfOrderPos.length > 0 ? ` (${sink.outOfOrderPos.slice(0, 3).join(', ')})` : ''}`;
-    const sinkOk = (sink: SinkReport) => sink.missing.length === 0 && sink.unexpected.length === 0 && sink.outOfOrderPos.length === 0;
 
     const checks: Check[] = [
       { name: 'every PO closed', ok: closed.size === options.pos, detail: `${closed.size}/${options.pos} closed (${started} started)` },
