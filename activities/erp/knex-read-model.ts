@@ -11,7 +11,7 @@ import { AdapterRefusal, InvalidCursorError } from '../errors';
 import type { DuplicateInvoiceCheck, Kpis, PurchaseOrderListFilter, ReadModelPort, SupplierRecord } from '../ports';
 import { computeKpis } from './knex-kpis';
 import type { KpiOptions } from './knex-finance-kpis';
-import { iso, json, toSupplierRecord, withoutSecret, type SupplierRow } from './rows';
+import { iso, json, purchaseOrderListFields, toSupplierRecord, withoutSecret, type SupplierRow } from './rows';
 
 export const MAX_PAGE_SIZE = 200;
 
@@ -150,14 +150,8 @@ export class KnexReadModel implements ReadModelPort {
     const last = page[page.length - 1];
     return {
       items: page.map((row) => ({
-        poNumber: row.po_number,
-        supplierId: row.supplier_id,
-        currency: row.currency,
-        status: row.status,
-        total: round2(row.total),
-        hasOpenException: row.has_open_exception,
+        ...purchaseOrderListFields(row),
         buyer: row.buyer,
-        createdAt: iso(row.created_at),
         updatedAt: iso(row.updated_at),
       })),
       nextCursor:

@@ -8,7 +8,7 @@ import { round2 } from '../../workflows/domain/money';
 import type { ExceptionSort, OpenException, PaymentWorkItem, PostedJournalEntry, PurchaseOrderWorkItem } from '../../workflows/domain/schemas/work-queue';
 import { InvalidCursorError } from '../errors';
 import type { OpenExceptionFilter, PurchaseOrderWorkFilter, WorkQueuePort } from '../ports';
-import { iso } from './rows';
+import { iso, purchaseOrderListFields } from './rows';
 
 const MAX_PAGE_SIZE = 200;
 const DAY_MS = 86_400_000;
@@ -184,14 +184,8 @@ export class KnexWorkQueue implements WorkQueuePort {
     const last = page.at(-1);
     return {
       items: page.map((row) => ({
-        poNumber: row.po_number,
-        supplierId: row.supplier_id,
-        currency: row.currency,
-        status: row.status,
-        total: round2(row.total),
+        ...purchaseOrderListFields(row),
         openQuantity: trimQuantity(row.open_quantity),
-        hasOpenException: row.has_open_exception,
-        createdAt: iso(row.created_at),
       })),
       nextCursor: rows.length > limit && last ? encode([last.cursor_created_at, last.po_number]) : null,
     };

@@ -2,6 +2,7 @@
  * Row mapping shared by the ERP's write side and its read model.
  */
 import type { EdiProfile, PaymentTerms, SupplierSlas, Tolerances } from '../../workflows/domain/schemas';
+import { round2 } from '../../workflows/domain/money';
 import { DEFAULT_PAYMENT_TERMS } from '../../workflows/domain/policy';
 import type { PaymentHold, Supplier } from '../../workflows/domain/state';
 import type { SupplierRecord } from '../ports';
@@ -47,4 +48,28 @@ export function toSupplierRecord(row: SupplierRow): SupplierRecord {
 
 export function withoutSecret({ webhookSecret: _secret, ...supplier }: SupplierRecord): Supplier {
   return supplier;
+}
+
+/** The columns every purchase-order list row has (the PO list and the buyers' work list). */
+export interface PurchaseOrderListRow {
+  po_number: string;
+  supplier_id: string;
+  currency: string;
+  status: string;
+  total: string;
+  has_open_exception: boolean;
+  created_at: Date;
+}
+
+/** A purchase-order list row's common fields, as the API writes them. */
+export function purchaseOrderListFields<S extends string>(row: PurchaseOrderListRow & { status: S }) {
+  return {
+    poNumber: row.po_number,
+    supplierId: row.supplier_id,
+    currency: row.currency,
+    status: row.status,
+    total: round2(row.total),
+    hasOpenException: row.has_open_exception,
+    createdAt: iso(row.created_at),
+  };
 }
