@@ -38,8 +38,8 @@ interface OutboxRow {
   sequence: string;
 }
 
-const COLUMNS = 'id, type, po_number, occurred_at, created_at, payload, tx_id::text as tx_id, sequence::text as sequence';
-const BELOW_RUNNING_TRANSACTIONS = 'tx_id < pg_snapshot_xmin(pg_current_snapshot())';
+const COLUMNS = 'o.id, o.type, o.po_number, o.occurred_at, o.created_at, o.payload, o.tx_id::text as tx_id, o.sequence::text as sequence';
+const BELOW_RUNNING_TRANSACTIONS = 'o.tx_id < pg_snapshot_xmin(pg_current_snapshot())';
 
 export function toOutboxEvent(row: OutboxRow): OutboxEvent {
   return {
@@ -53,21 +53,26 @@ export function toOutboxEvent(row: OutboxRow): OutboxEvent {
   };
 }
 
-/** Up to `limit` events after `after` (and up to `until`, inclusive, when given), oldest first. */
+/**
+ * Up to `limit` events after `after` (and up to `until`, inclusive, when given), oldest first.
+ *
+ * Every column is qualified with the table's alias on purpose: the select list hands `tx_id` and
+ * `sequence` back as text under their own names, and a bare `order by tx_id` would sort by that
+ * text ("1000" before "876"). The batch was then cut in the wrong place whenever transaction ids
+ * crossed a power of ten, and cursors jumped over events (docs/adr/0040).
+ */
 export async function readOutbox(knex: Knex, after: OutboxPosition, limit: number, until?: OutboxPosition): Promise<OutboxEvent[]> {
-  // "(tx_id, sequence) > (a, b)" spelled out: the row comparison returned rows from far past the
-  // cursor on PostgreSQL 18.4 (the embedded server), skipping events (docs/adr/0040).
-  const bindings: (string | number)[] = [after.tx, after.tx, after.seq];
+  const bindings: (string | number)[] = [after.tx, after.seq];
   let upTo = '';
   if (until) {
-    upTo = 'and tx_id <= ?::xid8 and (tx_id < ?::xid8 or sequence <= ?::bigint)';
-    bindings.push(until.tx, until.tx, until.seq);
+    upTo = 'and (o.tx_id, o.sequence) <= (?::xid8, ?::bigint)';
+    bindings.push(until.tx, until.seq);
   }
   bindings.push(limit);
   const { rows } = await knex.raw<{ rows: OutboxRow[] }>(
-    `select ${COLUMNS} from outbox
-      where tx_id >= ?::xid8 and (tx_id > ?::xid8 or sequence > ?::bigint) ${upTo} and ${BELOW_RUNNING_TRANSACTIONS}
-      order by tx_id, sequence limit ?`,
+    `select ${COLUMNS} from outbox o
+      where (o.tx_id, o.sequence) > (?::xid8, ?::bigint) ${upTo} and ${BELOW_RUNNING_TRANSACTIONS}
+      order by o.tx_id, o.sequence limit ?`,
     bindings,
   );
   return rows.map(toOutboxEvent);
@@ -76,7 +81,7 @@ export async function readOutbox(knex: Knex, after: OutboxPosition, limit: numbe
 /** The events with these ids, with their positions (for redelivering held or dead-lettered ones). */
 export async function outboxEventsById(knex: Knex, ids: readonly string[]): Promise<Map<string, OutboxEvent>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await knex.raw<{ rows: OutboxRow[] }>(`select ${COLUMNS} from outbox where id = any(?)`, [ids as string[]]);
+  const { rows } = await knex.raw<{ rows: OutboxRow[] }>(`select ${COLUMNS} from outbox o where o.id = any(?)`, [ids as string[]]);
   return new Map(rows.map((row) => [row.id, toOutboxEvent(row)]));
 }
 

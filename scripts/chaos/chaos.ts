@@ -25,10 +25,9 @@ import type { Role, Say } from './stack';
 
 
 /**
- * Per-PO order at the stream and at the webhook, checked apart from completeness: it has failed in
- * 2 of 5 small runs on this machine (one PO out of order, the same PO at both sinks, every event
- * there exactly once), the open defect in docs/limitations.md ("Event delivery"); `npm run chaos`
- * fails on it, the small run in `npm test` reports it.
+ * Per-PO order at the stream and at the webhook, checked apart from completeness so that a report
+ * says which one broke. (Both broke once together: the outbox reader sorted transaction ids as
+ * text, docs/adr/0040.)
  */
 export const STREAM_ORDER_CHECK = 'stream P2P_EVENTS in order per PO';
 export const WEBHOOK_ORDER_CHECK = 'webhook subscriber in order per PO';

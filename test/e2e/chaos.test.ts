@@ -34,11 +34,9 @@ test('POs close and events arrive exactly once while workers, Temporal, an API, 
     say: (line) => process.stdout.write(`# ${line}\n`),
   });
   process.stdout.write(`${report.text.split('\n').map((line) => `# ${line}`).join('\n')}\n`);
-  // Per-PO order at the sinks is the open defect of docs/limitations.md: reported here, failed on by `npm run chaos`.
   const order = report.checks.filter((check) => check.name === STREAM_ORDER_CHECK || check.name === WEBHOOK_ORDER_CHECK);
-  assert.equal(order.length, 2, 'the order at both sinks is checked');
-  for (const check of order) if (!check.ok) process.stdout.write(`# KNOWN DEFECT (docs/limitations.md): ${check.name}: ${check.detail}\n`);
-  const failed = report.checks.filter((check) => !check.ok && !order.includes(check));
+  assert.equal(order.length, 2, 'the order per PO is checked at both sinks');
+  const failed = report.checks.filter((check) => !check.ok);
   assert.deepEqual(failed, [], report.text);
   assert.ok(report.figures.faults['worker SIGKILL'] >= 5, `at least 5 worker kills (${report.figures.faults['worker SIGKILL']})`);
   assert.equal(report.figures.faults['Temporal restart'], 1, 'the Temporal server was killed and restarted');
