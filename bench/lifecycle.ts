@@ -23,6 +23,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort } from '../temporal-config/dev-server';
 import { workflowBundleOptions } from '../temporal-config/workflow-bundle';
 import { ProcessGroup } from '../test/helpers/processes';
+import { addCpu, cpuSample, cpuSpent, describeCpu, type CpuSample } from './cpu';
 import { stats, type BenchResult, type Stats } from './measure';
 import type { Say, TemporalServer } from './services';
 import { drivePurchaseOrder, driveRawWorkflow, historySize, pool, RAW_TASK_QUEUE, sizeFromEnv, startStack } from './stack';
@@ -46,7 +47,8 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
     fs.writeFileSync(bundlePath, code);
     const [healthPort, apiPort] = [await freePort(), await freePort()];
     const env: NodeJS.ProcessEnv = { ...process.env, ...stack.env, HOST: '127.0.0.1', WORKFLOW_BUNDLE_PATH: bundlePath, BENCH_RAW_TASK_QUEUE: RAW_TASK_QUEUE };
-    // To profile the tiers: BENCH_CHILD_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/profiles'.
+    // To profile the tiers: BENCH_CHILD_NODE_OPTIONS='--require <a preload that starts node:inspector's
+    // Profiler and writes the profile on SIGTERM>' (Node refuses --cpu-prof in NODE_OPTIONS).
     if (process.env.BENCH_CHILD_NODE_OPTIONS) env.NODE_OPTIONS = process.env.BENCH_CHILD_NODE_OPTIONS;
     processes.start('worker', 'workers/main.ts', { ...env, WORKER_HEALTH_ADDRESS: `127.0.0.1:${healthPort}` });
     processes.start('api', 'api/main.ts', { ...env, PORT: String(apiPort) });
@@ -69,12 +71,14 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
     const rawRounds: number[] = [];
     const commandLatencies: number[] = [];
     const updateLatencies: number[] = [];
+    const projectCpu: CpuSample = new Map();
+    const rawCpu: CpuSample = new Map();
     for (let round = 1; round <= ROUNDS; round++) {
       say(`Round ${round}/${ROUNDS}: ${POS_PER_ROUND} POs over HTTP and ${POS_PER_ROUND} raw workflows, ${CONCURRENCY} at a time ...`);
       // Alternate which side goes first, so a busy patch of the machine does not land on one side only.
       const sides = [
-        async () => projectRounds.push(await timed(() => projectRound(POS_PER_ROUND, commandLatencies))),
-        async () => rawRounds.push(await timed(() => rawRound(POS_PER_ROUND, updateLatencies))),
+        async () => projectRounds.push(await timed(() => projectRound(POS_PER_ROUND, commandLatencies), projectCpu)),
+        async () => rawRounds.push(await timed(() => rawRound(POS_PER_ROUND, updateLatencies), rawCpu)),
       ];
       for (const side of round % 2 === 1 ? sides : sides.reverse()) await side();
     }
@@ -98,7 +102,15 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
         ratio: raw.p50Ms / project.p50Ms,
         maxRatio: Number.POSITIVE_INFINITY,
         minRatio: 0.8,
-        notes: [`${rate(project.p50Ms).toFixed(2)} POs/s against ${rate(raw.p50Ms).toFixed(2)} raw workflows/s at the p50 round`],
+        notes: [
+          `${rate(project.p50Ms).toFixed(2)} POs/s against ${rate(raw.p50Ms).toFixed(2)} raw workflows/s at the p50 round`,
+          ...(projectCpu.size > 0
+            ? [
+                `CPU per PO (${ROUNDS * POS_PER_ROUND} each): ${describeCpu(projectCpu, ROUNDS * POS_PER_ROUND)}`,
+                `CPU per raw workflow: ${describeCpu(rawCpu, ROUNDS * POS_PER_ROUND)}`,
+              ]
+            : []),
+        ],
       },
       {
         section: 'lifecycle',
@@ -144,8 +156,12 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
   }
 }
 
-async function timed(fn: () => Promise<void>): Promise<number> {
+/** Wall time of `fn`; the CPU it cost each tier is added to `cpu`. */
+async function timed(fn: () => Promise<void>, cpu: CpuSample): Promise<number> {
+  const before = cpuSample();
   const start = performance.now();
   await fn();
-  return performance.now() - start;
+  const elapsed = performance.now() - start;
+  addCpu(cpu, cpuSpent(before, cpuSample()));
+  return elapsed;
 }
