@@ -2,7 +2,9 @@
  * One cursor per consumer of the outbox (a subscription, the NATS sink), with a lease: several
  * workers run the relay, and the lease makes sure only one of them works a consumer at a time
  * (docs/adr/0040-per-consumer-cursors-over-the-outbox.md). The lease is taken and given back in
- * short statements; no transaction stays open while a delivery waits on the network. Whatever a
+ * short statements; no transaction stays open while a delivery waits on the network. A pass renews
+ * its lease while it runs (`keepingLease`), so the lease can be short: a relay that died mid-pass
+ * holds its consumers only until the lease runs out (docs/adr/0041-delivery-leases.md). Whatever a
  * pass changes is written with its lease as a fence: a relay whose lease ran out writes nothing.
  */
 import type { Knex } from 'knex';
@@ -96,6 +98,37 @@ export async function commitCursor(trx: Knex.Transaction, consumer: string, owne
   }
   const { rowCount } = await trx.raw(`update event_cursors set ${sets.join(', ')} where consumer = ? and lease_owner = ?`, [...bindings, consumer, owner]);
   if (rowCount !== 1) throw new LeaseLostError(consumer);
+}
+
+/** Moves the lease's end `leaseMs` from now if this owner still holds it; false when it does not. */
+export async function renewLease(knex: Knex, consumer: string, owner: string, leaseMs: number): Promise<boolean> {
+  const { rowCount } = await knex.raw(
+    `update event_cursors set lease_expires_at = now() + (? * interval '1 millisecond') where consumer = ? and lease_owner = ?`,
+    [leaseMs, consumer, owner],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Runs `work` (a pass that took the consumer's lease) while renewing the lease every quarter of
+ * `leaseMs`, so a pass may outlast one lease and a dead relay's lease still runs out soon. A
+ * renewal that fails is only logged: the pass's fenced commit finds out whether the lease held.
+ */
+export async function keepingLease<T>(knex: Knex, consumer: string, owner: string, leaseMs: number, work: () => Promise<T>, log?: { warn(message: string, meta?: Record<string, unknown>): void }): Promise<T> {
+  const timer = setInterval(() => {
+    renewLease(knex, consumer, owner, leaseMs).then(
+      (held) => {
+        if (!held) log?.warn('A delivery lease was taken over while its pass ran', { consumer });
+      },
+      (error: unknown) => log?.warn('Renewing a delivery lease failed', { consumer, error: (error as Error).message }),
+    );
+  }, Math.max(1, Math.floor(leaseMs / 4)));
+  timer.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Gives the lease back without changing anything (a pass that found nothing to do). */

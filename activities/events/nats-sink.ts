@@ -14,7 +14,7 @@ import { headers, nanos, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Knex } from 'knex';
 import { silentLog, type AdapterLog } from '../errors';
-import { acquireLease, commitCursor, cursorPosition, ensureCursor, natsConsumer, releaseLease } from './cursors';
+import { acquireLease, commitCursor, cursorPosition, ensureCursor, keepingLease, natsConsumer, releaseLease } from './cursors';
 import { currentStartPosition, readOutbox, type OutboxEvent } from './outbox-reader';
 import type { PassResult } from './subscription-pass';
 import { eventBody } from './webhook-delivery';
@@ -124,7 +124,7 @@ export class NatsSink {
       }
       const batchSize = this.options.batchSize ?? 500;
       const events = await readOutbox(this.knex, cursorPosition(cursor), batchSize);
-      const failures = await this.publishInOrderPerPo(client, events);
+      const failures = await keepingLease(this.knex, this.consumer, owner, leaseMs, () => this.publishInOrderPerPo(client, events), this.log);
       const firstFailure = events.findIndex((event) => failures.has(event.id));
       const published = firstFailure === -1 ? events.length : firstFailure;
       const last = events[published - 1];

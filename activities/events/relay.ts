@@ -19,6 +19,9 @@ import { claimDueNotifications, deliverNotification, type SupplierDeliveryOption
 import { deliverOutboundPass, generateOutboundPass, type EdiOutboundOptions } from '../edi/outbound';
 import type { Party } from '../edi/x12/writer';
 
+/** How long a consumer's lease lasts unless renewed: how long a relay that died holds the consumers it was working. */
+export const DEFAULT_CONSUMER_LEASE_MS = 30_000;
+
 export interface EventRelayOptions {
   /** Delays between attempts (retry-schedule.ts); default the Svix-like schedule. */
   retrySchedule?: readonly number[];
@@ -28,6 +31,7 @@ export interface EventRelayOptions {
   concurrency?: number;
   passBudgetMs?: number;
   breakerThreshold?: number;
+  /** A consumer's lease, renewed every quarter of it while a pass runs; default 30 s. */
   leaseMs?: number;
   /** EVENT_SUBSCRIBER_URLS and EVENT_SIGNING_SECRET, seeded as subscriptions when the relay starts. */
   seed?: { urls: readonly string[]; secret?: string };
@@ -59,8 +63,11 @@ export class EventRelay implements EventOutboxPort {
     const schedule = options.retrySchedule ?? DEFAULT_RETRY_SCHEDULE_MS;
     const timeoutMs = options.timeoutMs ?? 10_000;
     const passBudgetMs = options.passBudgetMs ?? 20_000;
-    // The lease outlives the longest pass: its budget, then one last attempt timing out, with room to write.
-    const leaseMs = options.leaseMs ?? passBudgetMs + 2 * timeoutMs + 30_000;
+    // A consumer's lease is renewed while its pass runs (cursors.ts, keepingLease), so it only has
+    // to outlast a stalled event loop; a relay that died frees its consumers within it.
+    const leaseMs = options.leaseMs ?? DEFAULT_CONSUMER_LEASE_MS;
+    // A claimed notification or interchange is not renewed: its lease covers one attempt timing out, with room to write.
+    const rowLeaseMs = Math.max(leaseMs, 2 * timeoutMs + 10_000);
     this.passOptions = {
       owner: this.owner,
       schedule,
@@ -73,10 +80,10 @@ export class EventRelay implements EventOutboxPort {
       log,
       ...(options.random ? { random: options.random } : {}),
     };
-    this.supplierOptions = { owner: this.owner, schedule, timeoutMs, leaseMs, concurrency: options.concurrency ?? 8, log, ...(options.random ? { random: options.random } : {}) };
+    this.supplierOptions = { owner: this.owner, schedule, timeoutMs, leaseMs: rowLeaseMs, concurrency: options.concurrency ?? 8, log, ...(options.random ? { random: options.random } : {}) };
     this.nats = options.nats ? new NatsSink(knex, options.nats, log) : undefined;
     this.ediOptions = options.edi
-      ? { sender: options.edi.sender, owner: this.owner, leaseMs, batchSize: options.batchSize ?? 100, schedule, timeoutMs, log, ...(options.random ? { random: options.random } : {}) }
+      ? { sender: options.edi.sender, owner: this.owner, leaseMs: rowLeaseMs, batchSize: options.batchSize ?? 100, schedule, timeoutMs, log, ...(options.random ? { random: options.random } : {}) }
       : undefined;
   }
 

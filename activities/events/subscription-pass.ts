@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { matchesEventFilter } from '../../workflows/domain/schemas/event-catalog';
 import type { AdapterLog } from '../errors';
-import { acquireLease, commitCursor, cursorPosition, releaseLease, subscriptionConsumer, type CursorRow, type CursorUpdate } from './cursors';
+import { acquireLease, commitCursor, cursorPosition, keepingLease, releaseLease, subscriptionConsumer, type CursorRow, type CursorUpdate } from './cursors';
 import { outboxEventsById, readOutbox, type OutboxEvent, type OutboxPosition } from './outbox-reader';
 import { delayBeforeAttempt } from './retry-schedule';
 import { activeSecrets, loadSubscriptionRow, type SubscriptionRow } from './subscription-rows';
@@ -33,7 +33,7 @@ export interface SubscriptionPassOptions {
   batchSize: number;
   /** POs delivered side by side within a pass. */
   concurrency: number;
-  /** After this long a pass starts no new attempt, so its lease is never outlived. */
+  /** After this long a pass starts no new attempt, ends and writes what it did. */
   passBudgetMs: number;
   /** Failed attempts in a row that mark the endpoint as down. */
   breakerThreshold: number;
@@ -73,7 +73,7 @@ export async function runSubscriptionPass(knex: Knex, subscriptionId: string, op
       await releaseLease(knex, consumer, options.owner);
       return { delivered: 0, failed: 0, more: false };
     }
-    return await new SubscriptionPass(knex, subscription, cursor, options).run();
+    return await keepingLease(knex, consumer, options.owner, options.leaseMs, () => new SubscriptionPass(knex, subscription, cursor, options).run(), options.log);
   } catch (error) {
     await releaseLease(knex, consumer, options.owner).catch(() => undefined);
     throw error;

@@ -211,6 +211,39 @@ describe('delivery to subscriptions', () => {
     assert.deepEqual(new Set(delivered), new Set(events));
   });
 
+  test('a pass that outlasts its lease keeps it: the lease is renewed while the pass runs, so no other relay delivers the same events meanwhile', async () => {
+    const slow = await endpoint();
+    let arrived = 0;
+    slow.answer = () => {
+      arrived += 1;
+      return 'hang';
+    };
+    const subscription = await subscriptions.create({ url: slow.url, eventTypes: ['*'], enabled: true });
+    const events = await recordEvents(db.knex, [{ poNumber: 'PO-EV-LEASE', type: 'po.issued' }]);
+    // Long enough that a busy machine's event loop stalls do not let it lapse between renewals.
+    const leaseMs = 3_000;
+    const first = relay({ leaseMs, timeoutMs: 30_000 });
+    const second = relay({ leaseMs, timeoutMs: 30_000 });
+    // The loop, not one pass: the event becomes readable once every older transaction on the server has ended.
+    first.start(20);
+    try {
+      await waitUntil(() => arrived === 1, 'the first relay to be delivering the event');
+      // Well past two leases: without renewal the second relay would take the subscription over.
+      await new Promise((resolve) => setTimeout(resolve, 2.5 * leaseMs));
+      const cursor = await db.knex('event_cursors').where({ consumer: `subscription:${subscription.id}` }).first('lease_owner', db.knex.raw('lease_expires_at > now() as live'));
+      assert.equal(cursor.lease_owner, first.owner, 'the first relay still holds the lease');
+      assert.equal(cursor.live, true, 'and it has not run out');
+      assert.equal(await second.relayPending(), 0, 'the second relay finds the subscription taken');
+      assert.equal(arrived, 1, 'and sends nothing');
+    } finally {
+      slow.release();
+      await first.stop();
+    }
+    // The hanging attempt was answered 503 on release: held for a retry, then delivered once.
+    await drain(second, db.knex);
+    assert.deepEqual(idsOf(slow.accepted, events), events, 'delivered once');
+  });
+
   test('the relay loop started by the worker keeps delivering until stopped, and never blocks on a subscriber that hangs', async () => {
     const good = await endpoint();
     const hanging = await endpoint();
