@@ -5,7 +5,9 @@
  *
  * - One supplier at a time, in the order they were written: a supplier's next notification waits
  *   until the one before it is delivered, recorded or dead. Other suppliers go on.
- * - No webhook URL (when it is due): recorded only, state 'recorded'.
+ * - A supplier without a webhook URL when the notification is written: recorded only, at once
+ *   (state 'recorded'); the relay never claims it. One whose webhook was removed while its
+ *   notifications waited: recorded only when each is due.
  * - 4xx other than 408/429 is a refusal: a dead letter at once. Anything else is retried on the
  *   relay's schedule, then a dead letter.
  * - Every attempt updates the row in `supplier_notifications` (state, delivered, status_code,
@@ -29,15 +31,20 @@ export async function enqueueSupplierNotification(trx: Knex | Knex.Transaction, 
 
 /**
  * The INSERT of `enqueueSupplierNotification` for several notifications, in their order (one
- * statement, so their sequence follows the list), not yet sent: to go with the transaction's
- * other writes.
+ * statement, so their sequence follows the list), not yet sent (or recorded only, for a supplier
+ * without a webhook): to go with the transaction's other writes.
  */
 export function supplierNotificationsInsert(trx: Knex | Knex.Transaction, notifications: readonly SupplierNotification[]): Knex.QueryBuilder {
   return trx('supplier_notifications')
     .insert(
       notifications.map((notification) => {
         const body = supplierNotificationBody(notification);
-        return { ...supplierNotificationRow(notification, body), body, state: 'pending', next_attempt_at: trx.fn.now() };
+        // Decided in the statement: a supplier with no webhook costs the relay nothing.
+        const state = trx.raw(
+          `case when exists (select 1 from suppliers s where s.supplier_id = ? and s.webhook_url is not null) then 'pending' else 'recorded' end`,
+          [notification.supplierId],
+        );
+        return { ...supplierNotificationRow(notification, body), body, state, next_attempt_at: trx.fn.now() };
       }),
     )
     .onConflict('id')
