@@ -12,7 +12,7 @@ import { acknowledge, decideChanges, reportPaymentStatus, resolveInvoice, submit
 import { ForbiddenError, NotFoundError } from '../errors';
 import { documentUpdateId, submitInvoiceCommand } from '../routes/documents';
 import { commandOf, keyedUpdateId } from '../routes/purchase-orders';
-import type { PurchaseOrderGateway } from '../routes/purchase-orders';
+import type { PurchaseOrderGateway } from '../gateway';
 import type { Role } from '../../workflows/domain/schemas';
 
 function allow(actor: Actor, ...roles: Role[]): void {

@@ -17,7 +17,7 @@ import type { OpenException, PaymentWorkItem } from '../../workflows/domain/sche
 import { workflowId } from '../../workflows/purchase-order/definitions';
 import { sendCsv } from '../csv';
 import { cursorRefusal, ForbiddenError, NotFoundError, toApiError, zodIssuesToErrors } from '../errors';
-import type { PurchaseOrderGateway } from '../routes/purchase-orders';
+import type { PurchaseOrderGateway } from '../gateway';
 import { EXCEPTION_CSV_COLUMNS } from '../routes/work-queue';
 import { assetsRouter } from './assets';
 import { ConsoleCommands } from './commands';

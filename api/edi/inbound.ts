@@ -25,7 +25,7 @@ import type { Actor } from '../../workflows/domain/state';
 import { acknowledge, submitAsn, submitCreditMemo, submitInvoice } from '../../workflows/purchase-order/definitions';
 import { hashBody, sha256Hex } from '../canonical';
 import { ApiError, ConflictError, ForbiddenError, InputError, toApiError, UnprocessableError } from '../errors';
-import type { PurchaseOrderGateway } from '../routes/purchase-orders';
+import type { PurchaseOrderGateway } from '../gateway';
 
 /** Who sent the interchange: a supplier's API key, or a file in the inbox directory (partner from the ISA). */
 export type InboundSource = { kind: 'api'; actor: Actor } | { kind: 'inbox'; file: string };

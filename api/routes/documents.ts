@@ -36,7 +36,7 @@ import { requireInvoice } from '../../workflows/domain/lookups';
 import { allowRoles } from '../auth';
 import { ConflictError, NotFoundError } from '../errors';
 import { commandUpdateId, parseCommand, poNumberParam } from './purchase-orders';
-import type { PurchaseOrderGateway } from './purchase-orders';
+import type { PurchaseOrderGateway } from '../gateway';
 
 export interface DocumentRouteDeps {
   readModel: ReadModelPort;

@@ -13,7 +13,7 @@ import { allowRoles } from '../auth';
 import { hashBody } from '../canonical';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
 import { commandUpdateId, parseCommand, poNumberParam } from './purchase-orders';
-import type { PurchaseOrderGateway } from './purchase-orders';
+import type { PurchaseOrderGateway } from '../gateway';
 
 export interface FinanceRouteDeps {
   readModel: ReadModelPort;

@@ -16,7 +16,7 @@ import { allowRoles, callerOf } from '../auth';
 import { hashBody } from '../canonical';
 import { ConflictError, NotFoundError, ServiceUnavailableError } from '../errors';
 import { assertReleaseDateAhead } from './finance';
-import type { PurchaseOrderGateway } from './purchase-orders';
+import type { PurchaseOrderGateway } from '../gateway';
 
 /** Updates sent at once; a supplier with thousands of open POs is reached in waves. */
 const FAN_OUT_CONCURRENCY = 8;

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import winston from 'winston';
 import { toApiError } from '../../api/errors';
 import { openApiDocument } from '../../api/openapi';
-import { PurchaseOrderGateway } from '../../api/routes/purchase-orders';
+import { PurchaseOrderGateway } from '../../api/gateway';
 import { PO_NUMBER, SUPPLIER_ID } from '../../workflows/purchase-order/definitions';
 import { CreatePurchaseOrder } from '../../workflows/domain/schemas';
 import { WORKFLOW_TYPE, cancel, workflowId } from '../../workflows/purchase-order/definitions';
