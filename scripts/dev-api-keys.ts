@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseApiKeys } from '../temporal-config/env';
+import { parseApiKeys } from '../temporal-config/env-values';
 import type { ApiKey, AppConfig } from '../temporal-config/env';
 
 /**

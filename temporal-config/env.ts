@@ -1,17 +1,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ApprovalTier, DurationString, Role } from '../workflows/domain/schemas';
-import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from '../activities/events/retry-schedule';
+import type { ApprovalTier } from '../workflows/domain/schemas';
 import { TASK_QUEUE } from '../workflows/purchase-order/definitions';
+import {
+  apiKeys,
+  approvalTiers,
+  booleanFlag,
+  duration,
+  httpUrl,
+  LOG_LEVELS,
+  natsUrls,
+  optionalPositiveInt,
+  optionalString,
+  port,
+  positiveInt,
+  retrySchedule,
+  urlList,
+} from './env-values';
+import type { ApiKey } from './env-values';
 
-const ROLES = Role.options;
+export type { ApiKey } from './env-values';
 
-export interface ApiKey {
-  key: string;
-  role: Role;
-  supplierId?: string;
-}
 
 export interface TemporalTlsConfig {
   certPath?: string;
@@ -122,183 +132,6 @@ function findProjectRoot(startDir: string): string {
     dir = parent;
   }
 }
-
-const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
-
-/** Empty strings count as "not set", so `FOO=` in a .env file falls back to the default. */
-const optionalString = z
-  .string()
-  .trim()
-  .optional()
-  .transform((value) => (value === undefined || value === '' ? undefined : value));
-
-function parseInteger(value: string, min: number, max: number, ctx: z.RefinementCtx): number {
-  const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-    ctx.addIssue({ code: 'custom', message: `expected an integer between ${min} and ${max}, got "${value}"` });
-    return z.NEVER;
-  }
-  return parsed;
-}
-
-function integerSetting(fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return optionalString.transform((value, ctx) => (value === undefined ? fallback : parseInteger(value, min, max, ctx)));
-}
-
-const port = (fallback: number) => integerSetting(fallback, 1, 65535);
-const positiveInt = (fallback: number) => integerSetting(fallback, 1);
-/** A positive integer whose absence means "derive it" rather than a fixed default. */
-const optionalPositiveInt = () =>
-  optionalString.transform((value, ctx) => (value === undefined ? undefined : parseInteger(value, 1, Number.MAX_SAFE_INTEGER, ctx)));
-
-/** The spellings a boolean variable accepts, in any case. */
-const flag = z.stringbool({
-  truthy: ['true', '1', 'yes', 'on'],
-  falsy: ['false', '0', 'no', 'off'],
-  error: (issue) => `expected true or false, got "${String(issue.input)}"`,
-});
-
-/** `fallback` undefined keeps "not set" distinguishable from an explicit false. */
-function booleanFlag<Fallback extends boolean | undefined>(fallback: Fallback) {
-  return optionalString.pipe(flag.optional()).transform((value): boolean | Fallback => value ?? fallback);
-}
-
-/** Policy durations use the grammar the workflow's timers read (a unit is required: "48h", "2d"). */
-const duration = (fallback: string) =>
-  optionalString.transform((value, ctx) => {
-    const text = value ?? fallback;
-    if (!DurationString.safeParse(text).success) {
-      ctx.addIssue({ code: 'custom', message: `expected a positive duration with a unit like "48h", "2d" or "30m", got "${text}"` });
-      return z.NEVER;
-    }
-    return text;
-  });
-
-const httpUrl = z.url({ protocol: /^https?$/ });
-
-export class ApiKeyFormatError extends Error {}
-
-/**
- * Parses `API_KEYS`: comma-separated `key:role` or `key:supplier:<supplierId>` entries.
- * Throws ApiKeyFormatError naming every bad entry (never echoing the key itself); `nameEntry`
- * says how an entry is named in those messages (the development keys file names its properties).
- */
-export function parseApiKeys(
-  value: string | undefined,
-  nameEntry: (index: number) => string = (index) => `entry ${index + 1}`,
-): ApiKey[] {
-  if (value === undefined || value.trim() === '') return [];
-  const keys: ApiKey[] = [];
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .forEach((entry, index) => {
-      const [key, role, supplierId, ...rest] = entry.split(':').map((part) => part.trim());
-      const position = nameEntry(index);
-      if (!key || !role) {
-        problems.push(`${position}: expected key:role or key:supplier:<supplierId>`);
-        return;
-      }
-      if (!ROLES.includes(role as Role)) {
-        problems.push(`${position}: unknown role "${role}" (expected one of ${ROLES.join(', ')})`);
-        return;
-      }
-      if (rest.length > 0) {
-        problems.push(`${position}: too many ":"-separated parts`);
-        return;
-      }
-      if (role === 'supplier' && !supplierId) {
-        problems.push(`${position}: supplier keys must be bound to a supplier, as key:supplier:<supplierId>`);
-        return;
-      }
-      if (role !== 'supplier' && supplierId !== undefined) {
-        problems.push(`${position}: only supplier keys take a supplierId`);
-        return;
-      }
-      if (seen.has(key)) {
-        problems.push(`${position}: the same key is configured twice`);
-        return;
-      }
-      seen.add(key);
-      keys.push(role === 'supplier' ? { key, role, supplierId } : { key, role: role as Role });
-    });
-  if (problems.length > 0) throw new ApiKeyFormatError(problems.join('; '));
-  return keys;
-}
-
-/**
- * Parses `PO_APPROVAL_TIERS`: comma-separated `<currency>>=<amount>:<approvers>` entries, e.g.
- * `USD>=10000:1,USD>=100000:2` (docs/operations.md, "Configuration"). Empty: no PO needs approval.
- */
-export function parseApprovalTiers(value: string | undefined): ApprovalTier[] {
-  if (value === undefined || value.trim() === '') return [];
-  const problems: string[] = [];
-  const tiers: ApprovalTier[] = [];
-  value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').forEach((entry, index) => {
-    const match = /^([A-Z]{3})\s*>=\s*([0-9.]+)\s*:\s*(\d+)$/.exec(entry);
-    const parsed = match && ApprovalTier.safeParse({ currency: match[1], atLeast: match[2], approvals: Number(match[3]) });
-    if (!parsed || !parsed.success) {
-      problems.push(`entry ${index + 1} "${entry}": expected <currency>>=<amount>:<approvers>, e.g. USD>=10000:1 (1 to 5 approvers)`);
-      return;
-    }
-    if (tiers.some((tier) => tier.currency === parsed.data.currency && tier.atLeast === parsed.data.atLeast)) {
-      problems.push(`entry ${index + 1} "${entry}": ${parsed.data.currency} ${parsed.data.atLeast} is listed twice`);
-      return;
-    }
-    tiers.push(parsed.data);
-  });
-  if (problems.length > 0) throw new Error(problems.join('; '));
-  return tiers;
-}
-
-const approvalTiers = optionalString.transform((value, ctx) => {
-  try {
-    return parseApprovalTiers(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
-
-const apiKeys = optionalString.transform((value, ctx) => {
-  try {
-    return parseApiKeys(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
-
-const urlList = optionalString.transform((value, ctx) => {
-  const urls = (value ?? '')
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-  for (const url of urls) {
-    if (!httpUrl.safeParse(url).success) ctx.addIssue({ code: 'custom', message: `"${url}" is not an http(s) URL` });
-  }
-  return urls;
-});
-
-/** Comma-separated durations, each counted from the attempt before ("0s,5s,5m,30m,2h,5h,10h,10h"). */
-const retrySchedule = optionalString.transform((value, ctx) => {
-  try {
-    return parseRetrySchedule(value ?? DEFAULT_RETRY_SCHEDULE.join(','));
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `expected durations like "0s,5s,5m,30m": ${(error as Error).message}` });
-    return z.NEVER;
-  }
-});
-
-const natsUrls = optionalString.pipe(
-  z
-    .string()
-    .regex(/^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/, 'expected nats://host:port (several separated by commas)')
-    .optional(),
-);
 
 /** Defaults of RecoverySettings: see docs/adr/0066-recovery-from-a-dead-worker.md for the figures behind them. */
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;

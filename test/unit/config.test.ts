@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { assertProductionReady, ConfigError, loadConfig, parseApiKeys, projectRoot } from '../../temporal-config/env';
+import { assertProductionReady, ConfigError, loadConfig, projectRoot } from '../../temporal-config/env';
+import { parseApiKeys } from '../../temporal-config/env-values';
 
 describe('configuration from the environment', () => {
   it('starts with no variables at all, on the documented defaults', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseApiKeys } from '../../temporal-config/env';
+import { parseApiKeys } from '../../temporal-config/env-values';
 import { devApiKeysFile, DevApiKeysFileError, devKeyExportLines, loadOrCreateDevApiKeys, localApiUrl } from '../../scripts/dev-api-keys';
 
 let dataDir: string;
