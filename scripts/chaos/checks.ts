@@ -14,7 +14,7 @@ export interface Check {
   detail: string;
 }
 
-interface Duplicate {
+export interface Duplicate {
   kind: string;
   /** Rows beyond the one each key may have. */
   extra: number;
