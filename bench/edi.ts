@@ -121,24 +121,20 @@ export async function ediBenchmarks(): Promise<BenchResult[]> {
   const raw1000 = invoice810(large, 'INV-EDI-1000');
   const raw100 = invoice810(small, 'INV-EDI-100');
 
+  const rounds = { warmup: 3, blocks: 30, perBlock: 10 };
+  const applyLarge = () => {
+    sink += parseAndApply(raw1000, large);
+  };
   const applyVsParse = measureBlocks({
-    warmup: 3,
-    blocks: 30,
-    perBlock: 10,
-    subject: () => {
-      sink += parseAndApply(raw1000, large);
-    },
+    ...rounds,
+    subject: applyLarge,
     baseline: () => {
       sink += parseOnly(raw1000);
     },
   });
   const linear = measureBlocks({
-    warmup: 3,
-    blocks: 30,
-    perBlock: 10,
-    subject: () => {
-      sink += parseAndApply(raw1000, large);
-    },
+    ...rounds,
+    subject: applyLarge,
     baseline: () => {
       sink += parseAndApply(raw100, small);
     },
@@ -147,7 +143,7 @@ export async function ediBenchmarks(): Promise<BenchResult[]> {
   const kb = (text: string) => `${Math.round(text.length / 1024)} KB`;
   return [
     result('edi', '810 of 1,000 IT1 lines: parse + apply', applyVsParse, 'parse alone (envelopes + syntax)', 20, [
-      `810 of 1,000 IT1 lines (${kb(raw1000)}) against a 500-line PO, received; 30 blocks of 10 calls each side after 3 warm-up blocks; a sample is the mean call of a block`,
+      `810 of 1,000 IT1 lines (${kb(raw1000)}) against a 500-line PO, received; ${rounds.blocks} blocks of ${rounds.perBlock} calls each side after ${rounds.warmup} warm-up blocks; a sample is the mean call of a block`,
     ]),
     result('edi', 'parse + apply: 1,000 IT1 lines', linear, 'parse + apply: 100 IT1 lines', 12, ['linear in lines: 10× the lines may take at most 12× the time']),
   ];
