@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { sameDocumentNumber } from '../../workflows/domain/lookups';
 import type { PoView } from '../../workflows/domain/state';
-import { json } from './rows';
+import { changedItems, json } from './rows';
 
 type ExceptionState = PoView['exceptions'][number];
 
@@ -18,8 +18,7 @@ function amountOf(po: PoView, exception: ExceptionState): string {
 }
 
 export async function writeExceptions(trx: Knex.Transaction, po: PoView, at: string, previous?: PoView): Promise<void> {
-  const before = new Map((previous?.exceptions ?? []).map((exception) => [exception.id, JSON.stringify(exception)]));
-  const changed = previous ? po.exceptions.filter((exception) => before.get(exception.id) !== JSON.stringify(exception)) : po.exceptions;
+  const changed = changedItems(previous, po, (of) => of.exceptions, (exception) => exception.id, (_, exception) => JSON.stringify(exception));
   if (changed.length === 0) return;
   await trx('po_exceptions')
     .insert(

@@ -9,7 +9,7 @@ import { lineAmount } from '../../workflows/domain/money';
 import type { AcknowledgementRecord, InvoiceState, PoView } from '../../workflows/domain/state';
 import { DuplicateInvoiceError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord } from '../ports';
-import { json } from './rows';
+import { changedItems, json } from './rows';
 import { writeFinanceTables } from './finance-tables';
 import { inOneRoundTrip } from './round-trips';
 import { writeExceptions } from './exception-tables';
@@ -21,15 +21,11 @@ import { writeExceptions } from './exception-tables';
  */
 export async function writePurchaseOrderTables(trx: Knex.Transaction, record: BusinessEventRecord, log: AdapterLog, previous?: PoView): Promise<void> {
   const po = record.po;
-  const linesBefore = new Map((previous?.lines ?? []).map((line) => [line.lineNo, JSON.stringify(line)]));
-  await writePurchaseOrder(trx, record, previous ? po.lines.filter((line) => linesBefore.get(line.lineNo) !== JSON.stringify(line)) : po.lines);
+  await writePurchaseOrder(trx, record, changedItems(previous, po, (of) => of.lines, (line) => line.lineNo, (_, line) => JSON.stringify(line)));
   const acknowledgements = (of: PoView) => JSON.stringify([of.acknowledgement, of.pendingChanges]);
   if (!previous || acknowledgements(previous) !== acknowledgements(po)) await writeAcknowledgements(trx, po);
   await writeDocument(trx, record);
-  const invoicesBefore = new Map((previous?.invoices ?? []).map((invoice) => [normaliseDocumentNumber(invoice.invoiceNumber), invoiceFingerprint(previous!, invoice)]));
-  const changedInvoices = previous
-    ? po.invoices.filter((invoice) => invoicesBefore.get(normaliseDocumentNumber(invoice.invoiceNumber)) !== invoiceFingerprint(po, invoice))
-    : po.invoices;
+  const changedInvoices = changedItems(previous, po, (of) => of.invoices, (invoice) => normaliseDocumentNumber(invoice.invoiceNumber), invoiceFingerprint);
   await refreshInvoices(trx, record, changedInvoices, log);
   await writeFinanceTables(trx, record);
   await writeExceptions(trx, po, record.at, previous);

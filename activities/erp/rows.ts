@@ -11,6 +11,23 @@ export const iso = (value: Date | string): string => (value instanceof Date ? va
 /** pg's array serialisation would turn a JS array into a PostgreSQL array; jsonb wants JSON text. */
 export const json = (value: unknown): string => JSON.stringify(value ?? null);
 
+/**
+ * The items of a PO (its lines, invoices, exceptions) that one event changed: those whose
+ * fingerprint differs from the same item's before the event, so only their rows are written. Without
+ * the PO as it was (events that carry the whole PO), all of them.
+ */
+export function changedItems<Po, Item>(
+  previous: Po | undefined,
+  current: Po,
+  items: (po: Po) => readonly Item[],
+  key: (item: Item) => unknown,
+  fingerprint: (po: Po, item: Item) => string,
+): Item[] {
+  if (!previous) return [...items(current)];
+  const before = new Map(items(previous).map((item) => [key(item), fingerprint(previous, item)]));
+  return items(current).filter((item) => before.get(key(item)) !== fingerprint(current, item));
+}
+
 export interface SupplierRow {
   supplier_id: string;
   name: string;
