@@ -3,6 +3,7 @@
  * PostgreSQL database, and a Temporal client (real, or a lazy one pointing nowhere for tests
  * that must not reach a workflow). Log lines are captured so tests can assert on them.
  */
+import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
@@ -44,6 +45,13 @@ export interface ApiResponse<T = unknown> {
   headers: Headers;
   body: T;
   text: string;
+}
+
+/** Awaits an API call and asserts its status (the body in the message when it is not): the answer, for reading. */
+export async function ok(response: Promise<ApiResponse>, status = 200): Promise<ApiResponse<any>> {
+  const answered = await response;
+  assert.equal(answered.status, status, answered.text);
+  return answered;
 }
 
 export interface RequestOptions {

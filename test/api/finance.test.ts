@@ -18,8 +18,8 @@ import type { RunningWorker } from '../../workers/main';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
-import { API_KEYS_ENV, conformance, problemShape, startApi } from './api-harness';
-import type { ApiResponse, ApiUnderTest } from './api-harness';
+import { API_KEYS_ENV, conformance, ok, problemShape, startApi } from './api-harness';
+import type { ApiUnderTest } from './api-harness';
 
 const APPROVER_1 = 'approver-key-one-0123456789';
 const APPROVER_2 = 'approver-key-two-0123456789';
@@ -38,12 +38,6 @@ describe('finance controls through the API', { timeout: 300_000 }, () => {
   let client: Client;
   let api: ApiUnderTest;
   const conforms = conformance(openApiDocument());
-
-  async function ok(response: Promise<ApiResponse>, status = 200): Promise<ApiResponse<any>> {
-    const answered = await response;
-    assert.equal(answered.status, status, answered.text);
-    return answered;
-  }
 
   before(async () => {
     const address = await testTemporalAddress();

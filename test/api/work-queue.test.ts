@@ -16,7 +16,7 @@ import type { RunningWorker } from '../../workers/main';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
-import { conformance, problemShape, stackConfig, startApi } from './api-harness';
+import { conformance, ok, problemShape, stackConfig, startApi } from './api-harness';
 import type { ApiResponse, ApiUnderTest, KeyName } from './api-harness';
 
 const TODAY = new Date().toISOString().slice(0, 10);
@@ -27,12 +27,6 @@ describe('the work queue through the API', { timeout: 300_000 }, () => {
   let client: Client;
   let api: ApiUnderTest;
   const conforms = conformance(openApiDocument());
-
-  async function ok(response: Promise<ApiResponse>, status = 200): Promise<ApiResponse<any>> {
-    const answered = await response;
-    assert.equal(answered.status, status, answered.text);
-    return answered;
-  }
 
   /** A PO of 10 × 10.00, acknowledged and received, invoiced at `unitPrice`: above 10.00 it is held with PRICE_VARIANCE. */
   async function invoicedPo(poNumber: string, supplier: KeyName, supplierId: string, unitPrice: string, quantity = '10'): Promise<void> {

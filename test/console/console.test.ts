@@ -15,8 +15,8 @@ import type { RunningWorker } from '../../workers/main';
 import { createTestDatabase } from '../helpers/database';
 import type { TestDatabase } from '../helpers/database';
 import { createTestNamespace, testTemporalAddress } from '../helpers/temporal';
-import { KEYS, stackConfig, startApi } from '../api/api-harness';
-import type { ApiResponse, ApiUnderTest, KeyName } from '../api/api-harness';
+import { KEYS, ok, stackConfig, startApi } from '../api/api-harness';
+import type { ApiUnderTest, KeyName } from '../api/api-harness';
 import { launchChromium, screenshot, seriousViolations, signedIn } from './browser';
 
 const TODAY = new Date().toISOString().slice(0, 10);
@@ -27,12 +27,6 @@ describe('the console in Chromium', { timeout: 600_000 }, () => {
   let client: Client;
   let api: ApiUnderTest;
   let browser: Browser;
-
-  async function ok(response: Promise<ApiResponse>, status = 200): Promise<ApiResponse<any>> {
-    const answered = await response;
-    assert.equal(answered.status, status, answered.text);
-    return answered;
-  }
 
   async function issue(poNumber: string, supplierId: string, quantity = '10'): Promise<void> {
     await ok(
