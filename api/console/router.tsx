@@ -25,6 +25,7 @@ import { failedForm, formValues, idempotencyKeyOf, nest, newIdempotencyKey } fro
 import type { FormState, FormValues } from './forms';
 import { ConsoleSessionManager, CSRF_FIELD, CSRF_HEADER, readCookie, SESSION_COOKIE, sameToken } from './session';
 import type { SignedIn } from './session';
+import { Notice } from './views/components';
 import { ExceptionRow, ExceptionsPage } from './views/exceptions';
 import type { ExceptionQuery } from './views/exceptions';
 import { KpisPage } from './views/kpis';
@@ -410,9 +411,7 @@ export function consoleRouter(deps: ConsoleDependencies): Router {
 function Gone({ notice }: { notice: string }) {
   return (
     <div id="notice" hx-swap-oob="true" aria-live="polite">
-      <p class="notice" role="status">
-        {notice}
-      </p>
+      <Notice text={notice} />
     </div>
   );
 }

@@ -2,7 +2,7 @@
 import type { OpenException, ExceptionSort } from '../../../workflows/domain/schemas/work-queue';
 import { ExceptionCode, ReasonCode } from '../../../workflows/domain/schemas';
 import type { FormState } from '../forms';
-import { CommandFields, Field, FormError, Money, PageHeader } from './components';
+import { CommandFields, Field, FormError, Money, PageHeader, Notice } from './components';
 import { Layout } from './layout';
 import type { Viewer } from './layout';
 
@@ -134,11 +134,7 @@ export function ExceptionsPage({ viewer, query, items, nextCursor, canDecide, ke
           Download CSV
         </a>
       </PageHeader>
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       <form method="get" action="/console/exceptions" class="filters" role="search" aria-label="Filter exceptions">
         <div class={`field${queryErrors.supplierId ? ' field-invalid' : ''}`}>
           <label for="filter-supplier">Supplier</label>

@@ -1,7 +1,7 @@
 /** Finance's payment status page: executed payments waiting for the bank's word, and reporting it (sent, cleared, failed with a reference). */
 import type { PaymentWorkItem } from '../../../workflows/domain/schemas/work-queue';
 import type { FormState } from '../forms';
-import { Badge, CommandFields, DateTime, Field, FormError, Money, PageHeader, SelectField } from './components';
+import { Badge, CommandFields, DateTime, Field, FormError, Money, PageHeader, SelectField, Notice } from './components';
 import { Layout } from './layout';
 import type { Viewer } from './layout';
 
@@ -11,11 +11,7 @@ export function PaymentsPage({ viewer, items, canReport, keyFor, state, notice }
   return (
     <Layout title="Payments" viewer={viewer} current="/console/payments">
       <PageHeader title="Payment status" />
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {items.length === 0 ? (
         <div class="empty">
           <p>No payments have run yet.</p>

@@ -7,7 +7,7 @@ import type { PostedJournalEntry } from '../../../workflows/domain/schemas/work-
 import type { PoView } from '../../../workflows/domain/state';
 import type { FormState } from '../forms';
 import { Reasons } from './exceptions';
-import { Badge, CommandFields, DateTime, Field, FormError, Money, PageHeader, SelectField } from './components';
+import { Badge, CommandFields, DateTime, Field, FormError, Money, PageHeader, SelectField, Notice } from './components';
 import { Layout } from './layout';
 import type { Viewer } from './layout';
 import { supplierReasons } from './supplier-reasons';
@@ -429,11 +429,7 @@ export function PurchaseOrderPage({ viewer, po, journal, temporalRunUrl, state, 
           </a>
         )}
       </PageHeader>
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {po.supplierHold && (
         <p class="notice">
           Payments to {po.supplierId} are on hold: <HoldNote hold={po.supplierHold} />

@@ -1,5 +1,6 @@
 /** Sign-in: one field, the API key; its role decides what the console shows. */
 import { CSRF_FIELD } from '../session';
+import { Notice } from './components';
 import { Layout } from './layout';
 
 export function SignInPage({ token, error, next, expired }: { token: string; error?: string | undefined; next?: string | undefined; expired?: boolean }) {
@@ -8,11 +9,7 @@ export function SignInPage({ token, error, next, expired }: { token: string; err
       <section class="panel sign-in">
         <h1>Sign in</h1>
         <p class="muted">Use the API key you were given. Its role decides what you see.</p>
-        {expired && (
-          <p class="notice" role="status">
-            Your session ended. Sign in again to continue.
-          </p>
-        )}
+        <Notice text={expired ? 'Your session ended. Sign in again to continue.' : undefined} />
         <form method="post" action="/console/sign-in" class="stack">
           <input type="hidden" name={CSRF_FIELD} value={token} />
           {next && <input type="hidden" name="next" value={next} />}
