@@ -17,7 +17,6 @@ const DOMAIN = path.resolve(__dirname, '../workflows/domain');
 /** Stateless modules evaluated once per worker thread and shared by every cached PO. */
 export const SHARED_WORKFLOW_MODULES: readonly string[] = [
   'decimal.js',
-  'async-mutex',
   ...[
     'money',
     'calendar',

@@ -8,7 +8,6 @@
  * changes nothing. Then it runs whatever the event made due (`settle`).
  */
 import { ApplicationFailure, condition, log, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { Mutex } from 'async-mutex';
 import { PAYMENT_ID_FROM_AP } from './activity-contract';
 import * as decide from '../domain/business-events';
 import type { Approval, Outcome } from '../domain/business-events';
@@ -21,6 +20,7 @@ import { sameMatch, threeWayMatch } from '../domain/matching';
 import type { Actor, InvoiceState, PoEvent, PoEventOf, PoState, PoView, SupplierNotice } from '../domain/state';
 import { asCommandInput, isActivityFailure, partners, reads, toFailure } from './activities';
 import { COMMANDS } from './commands';
+import { Lock } from './lock';
 import { HAS_OPEN_EXCEPTION, PO_STATUS, PO_TOTAL, confirmIssued, rematchHeldInvoices, status, type CommandAck, type PurchaseOrderWorkflowInput } from './definitions';
 import { supplierNotifications, type InvoiceForAp, type Recorder, type Step } from './recorders';
 
@@ -37,7 +37,7 @@ export class PurchaseOrder {
    * Handlers interleave at every await (an activity, a timer): each command validates, records
    * and folds while holding this, so two commands never decide on the same stale state.
    */
-  private readonly mutex = new Mutex();
+  private readonly mutex = new Lock();
   /** Set by every change so the main loop re-plans its timers. */
   changed = false;
   /** Notifications run beside the command that caused them; awaited before the run ends. */
@@ -72,7 +72,7 @@ export class PurchaseOrder {
 
   /** Runs `step` alone: no command or timer decides while another is between its decision and its record. */
   exclusive<T>(step: () => Promise<T>): Promise<T> {
-    return this.mutex.runExclusive(step);
+    return this.mutex.run(step);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ export class PurchaseOrder {
   registerHandlers(): void {
     setHandler(status, () => view(this.current));
     setHandler(confirmIssued, async () => {
-      await condition(() => this.state !== undefined);
+      if (this.state === undefined) await this.issued();
       return this.ack();
     });
     for (const command of COMMANDS) {
@@ -114,7 +114,7 @@ export class PurchaseOrder {
       setHandler(
         command.update,
         async (arg: unknown) => {
-          await condition(() => this.state !== undefined);
+          if (this.state === undefined) await this.issued();
           return this.exclusive(async () => {
             check(arg, true);
             try {
@@ -123,7 +123,7 @@ export class PurchaseOrder {
               const next = outcome.record ? asCommandInput(() => fold(this.current, outcome.record!.events)) : undefined;
               await this.record(outcome, next);
               if (command.rematchAfter?.(this.current, arg)) await this.rematch(actor);
-              await this.settleSafely();
+              if (this.hasDueWork()) await this.settleSafely();
             } catch (err) {
               throw toFailure(err);
             }
@@ -135,12 +135,21 @@ export class PurchaseOrder {
     }
     // Async, so that allHandlersFinished() covers the re-match it runs: continue-as-new waits for it.
     setHandler(rematchHeldInvoices, async ({ actor }) => {
-      await condition(() => this.state !== undefined);
+      if (this.state === undefined) await this.issued();
       await this.exclusive(async () => {
         await this.rematch(actor);
-        await this.settleSafely();
+        if (this.hasDueWork()) await this.settleSafely();
       });
     });
+  }
+
+  /**
+   * Until the PO is issued. Handlers await it only while the PO is not (a command racing the
+   * start): every promise a workflow creates costs the SDK's promise hook a stack trace, so the
+   * hot path awaits nothing it does not need (bench/README.md, "Where the time goes").
+   */
+  private issued(): Promise<void> {
+    return condition(() => this.state !== undefined);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -279,6 +288,21 @@ export class PurchaseOrder {
       log.error('Due work failed; retrying later', { poNumber: this.current.poNumber, error: String(err.cause ?? err) });
       this.settleRetryAt = Date.now() + SETTLE_RETRY_MS;
     }
+  }
+
+  /**
+   * Whether `settle` has anything to do now. Handlers and the main loop settle only then: settling
+   * with nothing due records nothing, but its awaits cost promises (see `issued`).
+   */
+  hasDueWork(): boolean {
+    if (this.isFinished) return false;
+    const nowMs = Date.now();
+    return (
+      this.settleRetryAt !== undefined ||
+      firstDue(this.current, nowMs) !== undefined ||
+      deadlines(this.current, nowMs).some((deadline) => deadline.at <= nowMs) ||
+      isReadyToClose(this.current)
+    );
   }
 
   /** Everything due now, in order: postings, payments, timers; then the close. Holds the mutex. */

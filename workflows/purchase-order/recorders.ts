@@ -31,7 +31,7 @@ export type InvoiceForAp = InvoiceState & { poNumber: string; supplierId: string
 export interface Recorder {
   /** True when notices go out as their own activities after the commit (not in the record). */
   readonly notifiesSeparately: boolean;
-  record(step: Step, postToAp?: InvoiceForAp): Promise<void>;
+  record(step: Step, postToAp?: InvoiceForAp): Promise<unknown>;
   /** Pays through AP and records the payment; answers AP's payment id. */
   pay(step: Step, payment: PaymentExecution): Promise<string>;
 }
@@ -72,10 +72,10 @@ export class CompactRecorder implements Recorder {
     return { ...base(step, this.workflowId), events: step.record.events, sequence: step.next.timeline.length, notifications: supplierNotifications(step.next, step.notices) };
   }
 
-  async record(step: Step, postToAp?: InvoiceForAp): Promise<void> {
+  /** Not async: the activity's own promise is the answer, with no wrapper around it. */
+  record(step: Step, postToAp?: InvoiceForAp): Promise<unknown> {
     const record = this.eventRecord(step);
-    if (postToAp) await payablesLocal.postInvoiceToAp({ invoice: postToAp, record });
-    else await ledger.recordEvent(record);
+    return postToAp ? payablesLocal.postInvoiceToAp({ invoice: postToAp, record }) : ledger.recordEvent(record);
   }
 
   async pay(step: Step, payment: PaymentExecution): Promise<string> {

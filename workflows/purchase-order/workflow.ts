@@ -27,7 +27,7 @@ export async function purchaseOrderWorkflow(input: PurchaseOrderWorkflowInput): 
   else po.resume();
 
   for (;;) {
-    await po.exclusive(() => po.settleSafely());
+    if (po.hasDueWork()) await po.exclusive(() => po.settleSafely());
     if (po.isFinished) break;
     const { continueAsNewSuggested, historyLength } = workflowInfo();
     if (continueAsNewSuggested || historyLength >= historyThreshold) {
