@@ -1,12 +1,13 @@
 /**
  * Finance's work queue in the reference ERP: one `po_exceptions` row per exception of the PO,
- * refreshed from the PO as it is after each event, in its transaction (called from
- * `writePurchaseOrderTables`). Only exceptions that changed are written.
+ * refreshed from the PO as it is after each event, in its transaction (handed to
+ * `writePurchaseOrderTables`' batch). Only exceptions that changed are written.
  */
 import type { Knex } from 'knex';
 import { sameDocumentNumber } from '../../workflows/domain/lookups';
 import type { PoView } from '../../workflows/domain/state';
 import { changedItems, json } from './rows';
+import type { Write } from './round-trips';
 
 type ExceptionState = PoView['exceptions'][number];
 
@@ -17,10 +18,11 @@ function amountOf(po: PoView, exception: ExceptionState): string {
   return invoice?.total ?? '0';
 }
 
-export async function writeExceptions(trx: Knex.Transaction, po: PoView, at: string, previous?: PoView): Promise<void> {
+export function exceptionWrites(trx: Knex.Transaction, po: PoView, at: string, previous?: PoView): Write[] {
   const changed = changedItems(previous, po, (of) => of.exceptions, (exception) => exception.id, (_, exception) => JSON.stringify(exception));
-  if (changed.length === 0) return;
-  await trx('po_exceptions')
+  if (changed.length === 0) return [];
+  return [
+    trx('po_exceptions')
     .insert(
       changed.map((exception) => ({
         po_number: po.poNumber,
@@ -42,5 +44,6 @@ export async function writeExceptions(trx: Knex.Transaction, po: PoView, at: str
     .onConflict(['po_number', 'exception_id'])
     .merge(['status', 'escalated_at', 'reasons', 'reason_codes', 'amount', 'resolved_at', 'updated_at'])
     // Events of one PO may be recorded out of order: an older picture never overwrites a newer one.
-    .where('po_exceptions.updated_at', '<=', at);
+    .where('po_exceptions.updated_at', '<=', at),
+  ];
 }

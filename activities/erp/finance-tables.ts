@@ -1,32 +1,35 @@
 /**
  * The finance controls' tables in the reference ERP, refreshed from the PO as it is after each
  * business event, in its transaction (called from `writePurchaseOrderTables`): invoice holds,
- * approval requests, returns and their debit notes, disputes, and the counted/expected quantities
- * of a receipt. Documents that never change (returns) are written once; the others follow the PO.
+ * approval requests, returns and their debit notes, and disputes. Documents that never change
+ * (returns) are written once; the others follow the PO. (A receipt's counted and expected
+ * quantities are written with its lines, in po-tables.ts.)
  */
 import type { Knex } from 'knex';
 import { normaliseDocumentNumber } from '../../workflows/domain/lookups';
 import type { PoView } from '../../workflows/domain/state';
 import type { BusinessEventRecord } from '../ports';
 import { json } from './rows';
+import type { Write } from './round-trips';
 
-export async function writeFinanceTables(trx: Knex.Transaction, record: BusinessEventRecord): Promise<void> {
+/** The rows that follow the PO go with the batch; a return's header and lines are written here. */
+export async function writeFinanceTables(trx: Knex.Transaction, record: BusinessEventRecord): Promise<Write[]> {
   const po = record.po;
-  await writeInvoiceHolds(trx, po, record.at, record.type);
-  if (po.approvals.length > 0) await writeApprovals(trx, po);
-  if (po.returns.length > 0) await writeReturns(trx, po, record);
-  if (po.disputes.length > 0) await writeDisputes(trx, po);
-  if (record.document?.kind === 'receipt') await writeReceiptCounts(trx, po, record.document.receiptNumber);
+  const writes: Write[] = invoiceHoldWrites(trx, po, record.at, record.type);
+  if (po.approvals.length > 0) writes.push(approvalWrite(trx, po));
+  if (po.returns.length > 0) writes.push(...(await writeReturns(trx, po, record)));
+  if (po.disputes.length > 0) writes.push(disputeWrite(trx, po));
+  return writes;
 }
 
 /** Held is the invoice's own hold or the supplier's; `held_since` feeds the KPIs. */
-async function writeInvoiceHolds(trx: Knex.Transaction, po: PoView, at: string, type: string): Promise<void> {
+function invoiceHoldWrites(trx: Knex.Transaction, po: PoView, at: string, type: string): Write[] {
   // Nothing held now and nothing just released: the columns are already clear.
-  if (!po.supplierHold && !po.invoices.some((invoice) => invoice.hold) && !type.endsWith('.payment_released')) return;
-  for (const invoice of po.invoices) {
+  if (!po.supplierHold && !po.invoices.some((invoice) => invoice.hold) && !type.endsWith('.payment_released')) return [];
+  return po.invoices.map((invoice) => {
     const hold = invoice.hold ?? po.supplierHold;
     const paidOrRejected = invoice.status === 'paid' || invoice.status === 'rejected';
-    await trx('invoices')
+    return trx('invoices')
       .where({ supplier_id: po.supplierId, po_number: po.poNumber, normalised_number: normaliseDocumentNumber(invoice.invoiceNumber) })
       .where('updated_at', '<=', at)
       .update({
@@ -35,11 +38,11 @@ async function writeInvoiceHolds(trx: Knex.Transaction, po: PoView, at: string, 
         held_since: hold && !paidOrRejected ? hold.placedAt : null,
         held_by_supplier: !invoice.hold && Boolean(po.supplierHold) && !paidOrRejected,
       });
-  }
+  });
 }
 
-async function writeApprovals(trx: Knex.Transaction, po: PoView): Promise<void> {
-  await trx('approval_requests')
+function approvalWrite(trx: Knex.Transaction, po: PoView): Write {
+  return trx('approval_requests')
     .insert(
       po.approvals.map((request) => ({
         po_number: po.poNumber,
@@ -61,7 +64,7 @@ async function writeApprovals(trx: Knex.Transaction, po: PoView): Promise<void> 
     .merge(['status', 'approvals', 'decisions', 'escalated_at', 'decided_at']);
 }
 
-async function writeReturns(trx: Knex.Transaction, po: PoView, record: BusinessEventRecord): Promise<void> {
+async function writeReturns(trx: Knex.Transaction, po: PoView, record: BusinessEventRecord): Promise<Write[]> {
   const latest = po.returns.at(-1)!;
   if (record.type === 'goods.returned') {
     const inserted = await trx('goods_returns')
@@ -83,8 +86,9 @@ async function writeReturns(trx: Knex.Transaction, po: PoView, record: BusinessE
     }
   }
   const notes = po.creditMemos.filter((memo) => memo.kind === 'debit_note');
-  if (notes.length === 0) return;
-  await trx('debit_notes')
+  if (notes.length === 0) return [];
+  return [
+    trx('debit_notes')
     .insert(
       notes.map((note) => ({
         po_number: po.poNumber,
@@ -100,11 +104,12 @@ async function writeReturns(trx: Knex.Transaction, po: PoView, record: BusinessE
       })),
     )
     .onConflict(['po_number', 'debit_note_number'])
-    .merge(['settled_by', 'settled_total', 'settled_at']);
+    .merge(['settled_by', 'settled_total', 'settled_at']),
+  ];
 }
 
-async function writeDisputes(trx: Knex.Transaction, po: PoView): Promise<void> {
-  await trx('invoice_disputes')
+function disputeWrite(trx: Knex.Transaction, po: PoView): Write {
+  return trx('invoice_disputes')
     .insert(
       po.disputes.map((dispute) => ({
         po_number: po.poNumber,
@@ -121,15 +126,4 @@ async function writeDisputes(trx: Knex.Transaction, po: PoView): Promise<void> {
     )
     .onConflict(['po_number', 'dispute_id'])
     .merge(['status', 'messages', 'escalated_at', 'resolved_at', 'resolution']);
-}
-
-/** Counted against expected, per receipt line, for the inventory-accuracy KPI. */
-async function writeReceiptCounts(trx: Knex.Transaction, po: PoView, receiptNumber: string): Promise<void> {
-  const receipt = po.receipts.find((candidate) => candidate.receiptNumber === receiptNumber);
-  for (const line of receipt?.lines ?? []) {
-    if (line.countedQuantity === undefined && line.expectedQuantity === undefined) continue;
-    await trx('goods_receipt_lines')
-      .where({ po_number: po.poNumber, receipt_number: receiptNumber, line_no: line.lineNo })
-      .update({ counted_quantity: line.countedQuantity ?? null, expected_quantity: line.expectedQuantity ?? null });
-  }
 }

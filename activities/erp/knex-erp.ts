@@ -18,7 +18,7 @@ import type { BusinessEventBase, EventRecord } from '../../workflows/purchase-or
 import { InvalidCommandError, SnapshotOutOfStepError, silentLog, UnbalancedJournalError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord, ErpPort, SupplierRecord } from '../ports';
 import { supplierNotificationsInsert } from '../events/supplier-notifications';
-import { inOneRoundTrip } from './round-trips';
+import { inOneRoundTrip, withClause, type Write } from './round-trips';
 import { writePurchaseOrderTables } from './po-tables';
 import { json, toSupplierRecord, type SupplierRow } from './rows';
 
@@ -35,10 +35,7 @@ export class KnexErp implements ErpPort {
 
   /** A business event that carries the PO after it (POs started before the compact form). */
   async recordBusinessEvent(record: BusinessEventRecord): Promise<{ applied: boolean }> {
-    return this.record(record, async (trx) => {
-      await writePurchaseOrderTables(trx, record, this.log);
-      return { record };
-    });
+    return this.record(record, async (trx) => ({ record, writes: await writePurchaseOrderTables(trx, record, this.log) }));
   }
 
   /**
@@ -57,8 +54,9 @@ export class KnexErp implements ErpPort {
           throw new SnapshotOutOfStepError(record.poNumber, record.sequence, next.timeline.length);
         }
         const full: BusinessEventRecord = { ...record, po: next };
-        await writePurchaseOrderTables(trx, full, this.log, previous);
-        return { record: full, alsoWrite: record.notifications.length > 0 ? [supplierNotificationsInsert(trx, record.notifications)] : [] };
+        const writes = await writePurchaseOrderTables(trx, full, this.log, previous);
+        if (record.notifications.length > 0) writes.push(supplierNotificationsInsert(trx, record.notifications));
+        return { record: full, writes };
       },
       { lockSnapshot: true },
     );
@@ -70,11 +68,12 @@ export class KnexErp implements ErpPort {
    * PO's tables, the journal, inventory and the outbox rows.
    *
    * With `lockSnapshot`, the claim also locks the PO's row and reads its snapshot, in the same
-   * statement; the outbox rows go with the writes `writeTables` hands back, in one statement too.
+   * statement. The writes `writeTables` hands back, the journal, inventory and the outbox rows then
+   * go in ONE statement: a happy event is four round trips (BEGIN, claim, writes, COMMIT).
    */
   private async record(
     event: BusinessEventBase,
-    writeTables: (trx: Knex.Transaction, locked?: { snapshot: PoView | null }) => Promise<{ record: BusinessEventRecord; alsoWrite?: Knex.QueryBuilder[] }>,
+    writeTables: (trx: Knex.Transaction, locked?: { snapshot: PoView | null }) => Promise<{ record: BusinessEventRecord; writes: Write[] }>,
     options: { lockSnapshot?: boolean } = {},
   ): Promise<{ applied: boolean }> {
     if (event.journal) {
@@ -112,9 +111,9 @@ export class KnexErp implements ErpPort {
         return false;
       }
 
-      const { record, alsoWrite = [] } = await writeTables(trx, locked);
-      if (record.journal && record.journal.lines.length > 0) await this.postJournal(trx, record);
-      if (record.inventory && record.inventory.length > 0) await this.moveInventory(trx, record);
+      const { record, writes } = await writeTables(trx, locked);
+      if (record.journal && record.journal.lines.length > 0) writes.push(journalWrite(trx, record));
+      if (record.inventory && record.inventory.length > 0) writes.push(...inventoryWrites(trx, record));
       // One INSERT for the event and its inventory companion, so their sequence keeps that order.
       const outboxRows = [
         { id: record.eventId, type: record.type, po_number: record.poNumber, occurred_at: record.at, payload: json({ version: 1, ...record.payload }) },
@@ -129,8 +128,8 @@ export class KnexErp implements ErpPort {
           payload: json({ version: 1, poNumber: record.poNumber, cause: record.type, movements: record.inventory }),
         });
       }
-      const outbox = [trx('outbox').insert(outboxRows)];
-      await inOneRoundTrip(trx, [...alsoWrite, ...outbox]);
+      writes.push(trx('outbox').insert(outboxRows));
+      await inOneRoundTrip(trx, writes);
       return true;
     });
 
@@ -141,77 +140,80 @@ export class KnexErp implements ErpPort {
     });
     return { applied };
   }
+}
 
-  private async postJournal(trx: Knex.Transaction, record: BusinessEventRecord): Promise<void> {
-    const journal = record.journal!;
-    const [entry] = await trx('journal_entries')
-      .insert({
-        idempotency_key: record.idempotencyKey,
-        event_id: record.eventId,
-        event_type: record.type,
-        po_number: record.poNumber,
-        description: journal.description,
-        currency: journal.currency,
-        posted_at: record.at,
-      })
-      .returning<{ id: string }[]>('id');
-    await trx('journal_lines').insert(
-      journal.lines.map((line, index) => ({
-        journal_entry_id: entry!.id,
-        line_no: index + 1,
-        account: line.account,
-        debit: line.debit,
-        credit: line.credit,
-        memo: line.memo ?? null,
-        // Report dimensions (docs/accounting.md, "Reports").
-        po_line_no: line.lineNo ?? null,
-        invoice_number: line.invoiceNumber ?? null,
-      })),
-    );
-  }
+/** The journal entry and its lines: one write, the lines reading the entry's id from its clause. */
+function journalWrite(trx: Knex.Transaction, record: BusinessEventRecord): Write {
+  const journal = record.journal!;
+  const entry = trx('journal_entries')
+    .insert({
+      idempotency_key: record.idempotencyKey,
+      event_id: record.eventId,
+      event_type: record.type,
+      po_number: record.poNumber,
+      description: journal.description,
+      currency: journal.currency,
+      posted_at: record.at,
+    })
+    .returning('id');
+  const lines = trx('journal_lines').insert(
+    journal.lines.map((line, index) => ({
+      journal_entry_id: trx.raw('(select id from journal_entry)'),
+      line_no: index + 1,
+      account: line.account,
+      debit: line.debit,
+      credit: line.credit,
+      memo: line.memo ?? null,
+      // Report dimensions (docs/accounting.md, "Reports").
+      po_line_no: line.lineNo ?? null,
+      invoice_number: line.invoiceNumber ?? null,
+    })),
+  );
+  return withClause('journal_entry', entry, lines);
+}
 
-  private async moveInventory(trx: Knex.Transaction, record: BusinessEventRecord): Promise<void> {
-    const movements = record.inventory!.filter((movement) => !dec(movement.quantity).isZero());
-    if (movements.length === 0) return;
-    await trx('inventory_movements').insert(
-      movements.map((movement) => ({
-        event_id: record.eventId,
-        po_number: record.poNumber,
-        line_no: movement.lineNo,
-        sku: movement.sku,
-        location: movement.location,
-        quantity: movement.quantity,
-        occurred_at: record.at,
-      })),
-    );
-    // One row per sku and location: PostgreSQL refuses to upsert the same row twice in one statement.
-    const onHand = new Map<string, { sku: string; location: string; quantity: ReturnType<typeof dec> }>();
-    for (const movement of movements) {
-      const key = JSON.stringify([movement.sku, movement.location]);
-      const current = onHand.get(key);
-      onHand.set(key, {
-        sku: movement.sku,
-        location: movement.location,
-        quantity: (current?.quantity ?? dec(0)).plus(dec(movement.quantity)),
-      });
-    }
-    // Sorted, so two receipts touching the same items lock their on-hand rows in the same order.
-    const sortedKeys = [...onHand.keys()].sort();
-    await trx('inventory_on_hand')
-      .insert(
-        sortedKeys.map((key) => onHand.get(key)!).map(({ sku, location, quantity }) => ({
-          sku,
-          location,
-          quantity: quantity.toFixed(),
-          updated_at: record.at,
-        })),
-      )
-      .onConflict(['sku', 'location'])
-      .merge({
-        quantity: trx.raw('inventory_on_hand.quantity + excluded.quantity'),
-        updated_at: trx.raw('excluded.updated_at'),
-      });
+function inventoryWrites(trx: Knex.Transaction, record: BusinessEventRecord): Write[] {
+  const movements = record.inventory!.filter((movement) => !dec(movement.quantity).isZero());
+  if (movements.length === 0) return [];
+  const moved = trx('inventory_movements').insert(
+    movements.map((movement) => ({
+      event_id: record.eventId,
+      po_number: record.poNumber,
+      line_no: movement.lineNo,
+      sku: movement.sku,
+      location: movement.location,
+      quantity: movement.quantity,
+      occurred_at: record.at,
+    })),
+  );
+  // One row per sku and location: PostgreSQL refuses to upsert the same row twice in one statement.
+  const onHand = new Map<string, { sku: string; location: string; quantity: ReturnType<typeof dec> }>();
+  for (const movement of movements) {
+    const key = JSON.stringify([movement.sku, movement.location]);
+    const current = onHand.get(key);
+    onHand.set(key, {
+      sku: movement.sku,
+      location: movement.location,
+      quantity: (current?.quantity ?? dec(0)).plus(dec(movement.quantity)),
+    });
   }
+  // Sorted, so two receipts touching the same items lock their on-hand rows in the same order.
+  const sortedKeys = [...onHand.keys()].sort();
+  const counted = trx('inventory_on_hand')
+    .insert(
+      sortedKeys.map((key) => onHand.get(key)!).map(({ sku, location, quantity }) => ({
+        sku,
+        location,
+        quantity: quantity.toFixed(),
+        updated_at: record.at,
+      })),
+    )
+    .onConflict(['sku', 'location'])
+    .merge({
+      quantity: trx.raw('inventory_on_hand.quantity + excluded.quantity'),
+      updated_at: trx.raw('excluded.updated_at'),
+    });
+  return [moved, counted];
 }
 
 /** The PO's state after `events`, from the state the ERP holds (none before the PO is issued). */

@@ -11,24 +11,29 @@ import { DuplicateInvoiceError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord } from '../ports';
 import { changedItems, json } from './rows';
 import { writeFinanceTables } from './finance-tables';
-import { inOneRoundTrip } from './round-trips';
-import { writeExceptions } from './exception-tables';
+import type { Write } from './round-trips';
+import { exceptionWrites } from './exception-tables';
 
 /**
  * Everything of the PO's own tables that one event may have changed. Given the PO as it was before
  * the event, only the lines, acknowledgements and invoices that changed are written; without it
  * (events that carry the whole PO), all of them.
+ *
+ * Writes whose outcome decides something (an invoice's number taken by another PO, a credit memo's
+ * id) run here; the others are handed back, to go to PostgreSQL in one statement with the journal
+ * and the outbox (`inOneRoundTrip`): none of them reads another's effect.
  */
-export async function writePurchaseOrderTables(trx: Knex.Transaction, record: BusinessEventRecord, log: AdapterLog, previous?: PoView): Promise<void> {
+export async function writePurchaseOrderTables(trx: Knex.Transaction, record: BusinessEventRecord, log: AdapterLog, previous?: PoView): Promise<Write[]> {
   const po = record.po;
-  await writePurchaseOrder(trx, record, changedItems(previous, po, (of) => of.lines, (line) => line.lineNo, (_, line) => JSON.stringify(line)));
+  const writes: Write[] = purchaseOrderWrites(trx, record, changedItems(previous, po, (of) => of.lines, (line) => line.lineNo, (_, line) => JSON.stringify(line)));
   const acknowledgements = (of: PoView) => JSON.stringify([of.acknowledgement, of.pendingChanges]);
-  if (!previous || acknowledgements(previous) !== acknowledgements(po)) await writeAcknowledgements(trx, po);
-  await writeDocument(trx, record);
+  if (!previous || acknowledgements(previous) !== acknowledgements(po)) writes.push(...acknowledgementWrites(trx, po));
+  writes.push(...(await documentWrites(trx, record)));
   const changedInvoices = changedItems(previous, po, (of) => of.invoices, (invoice) => normaliseDocumentNumber(invoice.invoiceNumber), invoiceFingerprint);
   await refreshInvoices(trx, record, changedInvoices, log);
-  await writeFinanceTables(trx, record);
-  await writeExceptions(trx, po, record.at, previous);
+  writes.push(...(await writeFinanceTables(trx, record)));
+  writes.push(...exceptionWrites(trx, po, record.at, previous));
+  return writes;
 }
 
 /** An invoice as its rows show it: itself and the exceptions about it (the KPI columns). */
@@ -41,7 +46,7 @@ function invoiceFingerprint(po: PoView, invoice: InvoiceState): string {
  * workflow time, and an older snapshot never overwrites a newer one (activities of one workflow
  * may complete out of order).
  */
-async function writePurchaseOrder(trx: Knex.Transaction, record: BusinessEventRecord, lines: PoView['lines']): Promise<void> {
+function purchaseOrderWrites(trx: Knex.Transaction, record: BusinessEventRecord, lines: PoView['lines']): Write[] {
   const po = record.po;
   const order = trx('purchase_orders')
     .insert({
@@ -66,10 +71,7 @@ async function writePurchaseOrder(trx: Knex.Transaction, record: BusinessEventRe
     .merge(['buyer', 'status', 'total', 'has_open_exception', 'payment_terms', 'cancelled_at', 'cancel_reason', 'closed_at', 'snapshot', 'updated_at'])
     .where('purchase_orders.updated_at', '<=', record.at);
 
-  if (lines.length === 0) {
-    await order;
-    return;
-  }
+  if (lines.length === 0) return [order];
   // The lines go in the same statement as the order (the order first, for their foreign key).
   const orderLines = trx('purchase_order_lines')
     .insert(
@@ -99,20 +101,21 @@ async function writePurchaseOrder(trx: Knex.Transaction, record: BusinessEventRe
     .onConflict(['po_number', 'line_no'])
     .merge()
     .where('purchase_order_lines.updated_at', '<=', record.at);
-  await inOneRoundTrip(trx, [order, orderLines]);
+  return [order, orderLines];
 }
 
 
 /** The current acknowledgement and any proposal awaiting the buyer, with the decision once made. */
-async function writeAcknowledgements(trx: Knex.Transaction, po: PoView): Promise<void> {
+function acknowledgementWrites(trx: Knex.Transaction, po: PoView): Write[] {
   // A proposal awaiting the buyer is both the latest acknowledgement and the pending change: one row.
   const byInstant = new Map<string, AcknowledgementRecord>();
   for (const ack of [po.pendingChanges, po.acknowledgement]) {
     if (ack) byInstant.set(ack.at, ack.decision || !byInstant.has(ack.at) ? ack : byInstant.get(ack.at)!);
   }
   const acknowledgements = [...byInstant.values()];
-  if (acknowledgements.length === 0) return;
-  await trx('acknowledgements')
+  if (acknowledgements.length === 0) return [];
+  return [
+    trx('acknowledgements')
     .insert(
       acknowledgements.map((ack) => ({
         po_number: po.poNumber,
@@ -128,67 +131,75 @@ async function writeAcknowledgements(trx: Knex.Transaction, po: PoView): Promise
       })),
     )
     .onConflict(['po_number', 'acknowledged_at'])
-    .merge(['decision', 'decision_reason', 'decided_at', 'decided_by']);
+    .merge(['decision', 'decision_reason', 'decided_at', 'decided_by']),
+  ];
 }
 
 
-/** ASNs, receipts and credit memos are immutable once received: written once, never updated. */
-async function writeDocument(trx: Knex.Transaction, record: BusinessEventRecord): Promise<void> {
+/**
+ * ASNs, receipts and credit memos are immutable once received: written once, never updated. An
+ * ASN's or a receipt's header and lines go with the batch (a line already there was written with
+ * its header); a credit memo's lines need its id, so it is written here.
+ */
+async function documentWrites(trx: Knex.Transaction, record: BusinessEventRecord): Promise<Write[]> {
   const { po, document } = record;
-  if (!document) return;
+  if (!document) return [];
   switch (document.kind) {
     case 'asn': {
       const asn = po.asns.find((candidate) => candidate.asnNumber === document.asnNumber);
       if (!asn) throw new Error(`ASN ${document.asnNumber} is not on PO ${po.poNumber}`);
-      const inserted = await trx('asns')
-        .insert({
-          po_number: po.poNumber,
-          asn_number: asn.asnNumber,
-          ship_date: asn.shipDate,
-          expected_delivery_date: asn.expectedDeliveryDate ?? null,
-          carrier: asn.carrier ?? null,
-          tracking_number: asn.trackingNumber ?? null,
-          body_hash: asn.bodyHash,
-          received_at: asn.receivedAt,
-          received_by: json(asn.by),
-        })
-        .onConflict(['po_number', 'asn_number'])
-        .ignore()
-        .returning('asn_number');
-      if (inserted.length > 0) {
-        await trx('asn_lines').insert(
-          asn.lines.map((line) => ({ po_number: po.poNumber, asn_number: asn.asnNumber, line_no: line.lineNo, quantity: line.quantity })),
-        );
-      }
-      return;
+      return [
+        trx('asns')
+          .insert({
+            po_number: po.poNumber,
+            asn_number: asn.asnNumber,
+            ship_date: asn.shipDate,
+            expected_delivery_date: asn.expectedDeliveryDate ?? null,
+            carrier: asn.carrier ?? null,
+            tracking_number: asn.trackingNumber ?? null,
+            body_hash: asn.bodyHash,
+            received_at: asn.receivedAt,
+            received_by: json(asn.by),
+          })
+          .onConflict(['po_number', 'asn_number'])
+          .ignore(),
+        trx('asn_lines')
+          .insert(asn.lines.map((line) => ({ po_number: po.poNumber, asn_number: asn.asnNumber, line_no: line.lineNo, quantity: line.quantity })))
+          .onConflict(['po_number', 'asn_number', 'line_no'])
+          .ignore(),
+      ];
     }
     case 'receipt': {
       const receipt = po.receipts.find((candidate) => candidate.receiptNumber === document.receiptNumber);
       if (!receipt) throw new Error(`Goods receipt ${document.receiptNumber} is not on PO ${po.poNumber}`);
-      const inserted = await trx('goods_receipts')
-        .insert({
-          po_number: po.poNumber,
-          receipt_number: receipt.receiptNumber,
-          location: receipt.location,
-          body_hash: receipt.bodyHash,
-          received_at: receipt.receivedAt,
-          received_by: json(receipt.by),
-        })
-        .onConflict(['po_number', 'receipt_number'])
-        .ignore()
-        .returning('receipt_number');
-      if (inserted.length > 0) {
-        await trx('goods_receipt_lines').insert(
-          receipt.lines.map((line) => ({
+      return [
+        trx('goods_receipts')
+          .insert({
             po_number: po.poNumber,
             receipt_number: receipt.receiptNumber,
-            line_no: line.lineNo,
-            quantity_received: line.quantityReceived,
-            quantity_rejected: line.quantityRejected,
-          })),
-        );
-      }
-      return;
+            location: receipt.location,
+            body_hash: receipt.bodyHash,
+            received_at: receipt.receivedAt,
+            received_by: json(receipt.by),
+          })
+          .onConflict(['po_number', 'receipt_number'])
+          .ignore(),
+        trx('goods_receipt_lines')
+          .insert(
+            receipt.lines.map((line) => ({
+              po_number: po.poNumber,
+              receipt_number: receipt.receiptNumber,
+              line_no: line.lineNo,
+              quantity_received: line.quantityReceived,
+              quantity_rejected: line.quantityRejected,
+              // Counted against expected, for the inventory-accuracy KPI.
+              counted_quantity: line.countedQuantity ?? null,
+              expected_quantity: line.expectedQuantity ?? null,
+            })),
+          )
+          .onConflict(['po_number', 'receipt_number', 'line_no'])
+          .merge(['counted_quantity', 'expected_quantity']),
+      ];
     }
     case 'credit_memo': {
       const memo = po.creditMemos.find((candidate) => candidate.creditMemoNumber === document.creditMemoNumber);
@@ -220,7 +231,7 @@ async function writeDocument(trx: Knex.Transaction, record: BusinessEventRecord)
           })),
         );
       }
-      return;
+      return [];
     }
     case 'invoice':
     case 'payment': {
@@ -228,7 +239,7 @@ async function writeDocument(trx: Knex.Transaction, record: BusinessEventRecord)
       if (!po.invoices.some((invoice) => normaliseDocumentNumber(invoice.invoiceNumber) === normaliseDocumentNumber(named))) {
         throw new Error(`Invoice ${named} is not on PO ${po.poNumber}`);
       }
-      return; // written by refreshInvoices, with every other invoice of the PO
+      return []; // written by refreshInvoices, with every other invoice of the PO
     }
   }
 }
