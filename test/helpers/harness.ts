@@ -3,7 +3,7 @@
  * a fresh PostgreSQL database with the ERP schema, the real adapters and activities, and a worker
  * running the real workflow bundle. Nothing here is mocked.
  */
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateStage, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { after, before } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -143,9 +143,15 @@ export class PurchaseOrderDriver {
     return this.handle.query(definitions.status);
   }
 
-  /** Runs an Update as the API does and answers the PO as the command left it. */
+  /**
+   * Runs an Update as the API does (api/gateway.ts) and answers the PO as the command left it:
+   * accepted first, then its result asked of the run that accepted it. (`executeUpdate` of SDK 1.24
+   * asks the workflow's current run, which misses an Update completed by a run that has continued
+   * as new since.)
+   */
   async update<A>(update: UpdateDefinition<definitions.CommandAck, [A]>, arg: A): Promise<PoView> {
-    await this.handle.executeUpdate(update, { args: [arg] });
+    const accepted = await this.handle.startUpdate(update, { args: [arg], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    await accepted.result();
     return this.state();
   }
 
