@@ -2,8 +2,9 @@
  * The lifecycle against raw Temporal (issue 14, MEASUREMENTS.md), in one run on one server and
  * one database: happy 2-line POs driven over HTTP through their six commands (create,
  * acknowledge, ASN, receipt, invoice paid at once on net 0, payment cleared → closed) against a
- * minimal workflow started by a client and sent six Updates, each calling one activity that
- * writes one row in one transaction. Rounds alternate, at the same concurrency.
+ * minimal workflow sent six Updates, the first with its start (update-with-start, as the API's
+ * create starts a PO), each calling one activity that writes one row in one transaction. Rounds
+ * alternate, at the same concurrency.
  *
  * Each tier runs as in production: the project's worker and its API each in a process of their own
  * (`workers/main.ts`, `api/main.ts`, one prebuilt workflow bundle), the raw worker in a process of
@@ -26,7 +27,7 @@ import { ProcessGroup } from '../test/helpers/processes';
 import { addCpu, cpuSample, cpuSpent, describeCpu, type CpuSample } from './cpu';
 import { stats, type BenchResult, type Stats } from './measure';
 import type { Say, TemporalServer } from './services';
-import { drivePurchaseOrder, driveRawWorkflow, historySize, pool, RAW_TASK_QUEUE, sizeFromEnv, startStack } from './stack';
+import { drivePurchaseOrder, driveRawWorkflow, historySize, Latencies, pool, RAW_TASK_QUEUE, sizeFromEnv, startStack } from './stack';
 
 const POS_PER_ROUND = sizeFromEnv('BENCH_LIFECYCLE_POS', 32);
 const CONCURRENCY = sizeFromEnv('BENCH_CONCURRENCY', 16);
@@ -34,6 +35,8 @@ const ROUNDS = sizeFromEnv('BENCH_LIFECYCLE_ROUNDS', 3);
 const WARMUP = 4;
 
 const single = (value: number): Stats => stats([value]);
+/** The happy PO's six commands, in the order both sides send them. */
+const COMMAND_NAMES = ['create', 'acknowledge', 'ASN', 'receipt', 'invoice (posted, paid)', 'payment cleared (closed)'];
 
 export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): Promise<BenchResult[]> {
   const stack = await startStack(temporal);
@@ -58,19 +61,19 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
     await processes.waitFor(async () => (await fetch(`${apiUrl}/readyz`)).status === 200, 'the API to be ready', 300_000);
 
     let serial = 0;
-    const projectRound = async (count: number, latencies: number[]) =>
+    const projectRound = async (count: number, latencies: Latencies) =>
       pool(count, CONCURRENCY, () => drivePurchaseOrder(apiUrl, `PO-LC-${++serial}`, latencies));
-    const rawRound = async (count: number, latencies: number[]) =>
+    const rawRound = async (count: number, latencies: Latencies) =>
       pool(count, CONCURRENCY, () => driveRawWorkflow(stack.client, `raw-lc-${++serial}`, latencies));
 
     say(`Warm-up: ${WARMUP} POs and ${WARMUP} raw workflows ...`);
-    await projectRound(WARMUP, []);
-    await rawRound(WARMUP, []);
+    await projectRound(WARMUP, new Latencies());
+    await rawRound(WARMUP, new Latencies());
 
     const projectRounds: number[] = [];
     const rawRounds: number[] = [];
-    const commandLatencies: number[] = [];
-    const updateLatencies: number[] = [];
+    const commandLatencies = new Latencies();
+    const updateLatencies = new Latencies();
     const projectCpu: CpuSample = new Map();
     const rawCpu: CpuSample = new Map();
     for (let round = 1; round <= ROUNDS; round++) {
@@ -85,8 +88,12 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
 
     const project = stats(projectRounds);
     const raw = stats(rawRounds);
-    const commands = stats(commandLatencies);
-    const updates = stats(updateLatencies);
+    const commands = stats(commandLatencies.all);
+    const updates = stats(updateLatencies.all);
+    const perStep = COMMAND_NAMES.map((name, i) => {
+      const [command, update] = [stats(commandLatencies.byStep[i] ?? [0]), stats(updateLatencies.byStep[i] ?? [0])];
+      return `${name} ${command.p50Ms.toFixed(0)}/${command.p99Ms.toFixed(0)} vs ${update.p50Ms.toFixed(0)}/${update.p99Ms.toFixed(0)}`;
+    });
     const rate = (roundMs: number) => (POS_PER_ROUND * 1000) / roundMs;
     const happyPo = await historySize(stack.client, 'purchase-order:PO-LC-1');
     const rawHistory = await historySize(stack.client, `raw-lc-${WARMUP + 1}`);
@@ -122,6 +129,7 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
         maxRatio: 1.5,
         notes: [
           `p99 ${commands.p99Ms.toFixed(0)} ms against ${updates.p99Ms.toFixed(0)} ms; p50 ratio ${(commands.p50Ms / updates.p50Ms).toFixed(2)}× (${commands.ops} commands, ${updates.ops} Updates)`,
+          `p50/p99 ms per step, command vs the raw Update of the same rank (the first with its workflow's start): ${perStep.join('; ')}`,
         ],
       },
       {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { stats, type BenchResult } from './measure';
 import type { ProbeReading } from './memory-probe';
 import type { Say, TemporalServer } from './services';
-import { drivePurchaseOrder, driveRawWorkflow, pool, sizeFromEnv, startStack, type BenchStack } from './stack';
+import { drivePurchaseOrder, driveRawWorkflow, Latencies, pool, sizeFromEnv, startStack, type BenchStack } from './stack';
 
 const OPEN_WORKFLOWS = sizeFromEnv('BENCH_MEMORY_POS', 200);
 const CONCURRENCY = sizeFromEnv('BENCH_CONCURRENCY', 16);
@@ -85,10 +85,10 @@ export async function memoryBenchmarks(temporal: TemporalServer, say: Say): Prom
   const stack = await startStack(temporal);
   try {
     say(`Opening ${OPEN_WORKFLOWS} POs (issued and acknowledged over HTTP) on a worker of their own ...`);
-    const project = await perCachedWorkflow(stack, 'project', (i) => drivePurchaseOrder(stack.apiUrl, `PO-MEM-${i + 1}`, [], 2));
+    const project = await perCachedWorkflow(stack, 'project', (i) => drivePurchaseOrder(stack.apiUrl, `PO-MEM-${i + 1}`, new Latencies(), 2));
     say(`Opening ${OPEN_WORKFLOWS} raw workflows (started, one Update) ...`);
     // The raw workflow waits for six Updates; after one it stays open, like the acknowledged PO.
-    const raw = await perCachedWorkflow(stack, 'raw', (i) => driveRawWorkflow(stack.client, `raw-mem-${i + 1}`, [], 1, RAW_MEMORY_QUEUE));
+    const raw = await perCachedWorkflow(stack, 'raw', (i) => driveRawWorkflow(stack.client, `raw-mem-${i + 1}`, new Latencies(), 1, RAW_MEMORY_QUEUE));
     const row = (name: string, unit: string, subject: number, baseline: number, maxRatio: number, note: string): BenchResult => ({
       section: 'memory',
       name,
