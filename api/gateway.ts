@@ -1,7 +1,7 @@
 /**
- * The API's door to PO workflows (PurchaseOrderGateway): reads through the `status` query or the
- * ERP's snapshot, commands through Updates, and supplier isolation on both. Used by the PO routes,
- * the documents, finance and supplier-hold routes, the console and inbound EDI.
+ * The gateway to PO workflows and what it answers with: the not-found problem every route shares,
+ * where a read was served from, and the options of `PurchaseOrderGateway` (described on the class).
+ * Used by the PO routes, the documents, finance and supplier-hold routes, the console and inbound EDI.
  */
 import { WorkflowUpdateStage } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
@@ -47,8 +47,8 @@ export interface GatewayOptions {
 const REMEMBERED_SUPPLIERS = 10_000;
 
 /**
- * The API's door to PO workflows: reads through the `status` query, writes through Updates, and
- * makes sure a supplier can neither see nor touch another supplier's PO.
+ * The API's door to PO workflows: reads through the `status` query or the ERP's snapshot, writes
+ * through Updates, and makes sure a supplier can neither see nor touch another supplier's PO.
  */
 export class PurchaseOrderGateway {
   private readonly workerTimeoutMs: number;

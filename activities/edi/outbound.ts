@@ -114,9 +114,14 @@ const RELEVANT = new Set(['po.issued', 'po.approved', 'po.changed', 'po.cancelle
 
 /** One batch of the outbox: the documents it calls for, written with the cursor's move. */
 export async function generateOutboundPass(knex: Knex, options: EdiOutboundOptions): Promise<PassResult> {
-  await ensureCursor(knex, EDI_OUTBOUND_CONSUMER, await currentStartPosition(knex));
-  const cursor = await acquireLease(knex, EDI_OUTBOUND_CONSUMER, options.owner, options.leaseMs);
-  if (!cursor) return { delivered: 0, failed: 0, more: false };
+  let cursor = await acquireLease(knex, EDI_OUTBOUND_CONSUMER, options.owner, options.leaseMs);
+  if (!cursor) {
+    // No cursor yet (the first pass on this database), or another relay holds the lease: only then
+    // is the cursor created, so a relay holding the lease makes one statement a pass, not three.
+    await ensureCursor(knex, EDI_OUTBOUND_CONSUMER, await currentStartPosition(knex));
+    cursor = await acquireLease(knex, EDI_OUTBOUND_CONSUMER, options.owner, options.leaseMs);
+    if (!cursor) return { delivered: 0, failed: 0, more: false };
+  }
   const events = await readOutbox(knex, { tx: cursor.position_tx, seq: cursor.position_seq }, options.batchSize);
   if (events.length === 0) {
     await releaseLease(knex, EDI_OUTBOUND_CONSUMER, options.owner);
