@@ -90,9 +90,11 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
     const raw = stats(rawRounds);
     const commands = stats(commandLatencies.all);
     const updates = stats(updateLatencies.all);
-    const perStep = COMMAND_NAMES.map((name, i) => {
-      const [command, update] = [stats(commandLatencies.byStep[i] ?? [0]), stats(updateLatencies.byStep[i] ?? [0])];
-      return `${name} ${command.p50Ms.toFixed(0)}/${command.p99Ms.toFixed(0)} vs ${update.p50Ms.toFixed(0)}/${update.p99Ms.toFixed(0)}`;
+    const perStep = COMMAND_NAMES.flatMap((name, i) => {
+      const [commandTimes, updateTimes] = [commandLatencies.byStep[i], updateLatencies.byStep[i]];
+      if (!commandTimes || !updateTimes) return [];
+      const [command, update] = [stats(commandTimes), stats(updateTimes)];
+      return [`${name} ${command.p50Ms.toFixed(0)}/${command.p99Ms.toFixed(0)} vs ${update.p50Ms.toFixed(0)}/${update.p99Ms.toFixed(0)}`];
     });
     const rate = (roundMs: number) => (POS_PER_ROUND * 1000) / roundMs;
     const happyPo = await historySize(stack.client, 'purchase-order:PO-LC-1');

@@ -23,27 +23,27 @@ export function exceptionWrites(trx: Knex.Transaction, po: PoView, at: string, p
   if (changed.length === 0) return [];
   return [
     trx('po_exceptions')
-    .insert(
-      changed.map((exception) => ({
-        po_number: po.poNumber,
-        exception_id: exception.id,
-        supplier_id: po.supplierId,
-        code: exception.code,
-        invoice_number: exception.invoiceNumber ?? null,
-        status: exception.status,
-        opened_at: exception.openedAt,
-        escalated_at: exception.escalatedAt ?? null,
-        reasons: json(exception.reasons),
-        reason_codes: [...new Set(exception.reasons.map((reason) => reason.code))],
-        currency: po.currency,
-        amount: amountOf(po, exception),
-        resolved_at: exception.resolvedAt ?? null,
-        updated_at: at,
-      })),
-    )
-    .onConflict(['po_number', 'exception_id'])
-    .merge(['status', 'escalated_at', 'reasons', 'reason_codes', 'amount', 'resolved_at', 'updated_at'])
-    // Events of one PO may be recorded out of order: an older picture never overwrites a newer one.
-    .where('po_exceptions.updated_at', '<=', at),
+      .insert(
+        changed.map((exception) => ({
+          po_number: po.poNumber,
+          exception_id: exception.id,
+          supplier_id: po.supplierId,
+          code: exception.code,
+          invoice_number: exception.invoiceNumber ?? null,
+          status: exception.status,
+          opened_at: exception.openedAt,
+          escalated_at: exception.escalatedAt ?? null,
+          reasons: json(exception.reasons),
+          reason_codes: [...new Set(exception.reasons.map((reason) => reason.code))],
+          currency: po.currency,
+          amount: amountOf(po, exception),
+          resolved_at: exception.resolvedAt ?? null,
+          updated_at: at,
+        })),
+      )
+      .onConflict(['po_number', 'exception_id'])
+      .merge(['status', 'escalated_at', 'reasons', 'reason_codes', 'amount', 'resolved_at', 'updated_at'])
+      // Events of one PO may be recorded out of order: an older picture never overwrites a newer one.
+      .where('po_exceptions.updated_at', '<=', at),
   ];
 }

@@ -89,22 +89,22 @@ async function writeReturns(trx: Knex.Transaction, po: PoView, record: BusinessE
   if (notes.length === 0) return [];
   return [
     trx('debit_notes')
-    .insert(
-      notes.map((note) => ({
-        po_number: po.poNumber,
-        debit_note_number: note.creditMemoNumber,
-        rma_number: note.rmaNumber ?? '',
-        invoice_number: note.invoiceNumber,
-        total: note.total,
-        lines: json(note.lines),
-        raised_at: note.receivedAt,
-        settled_by: note.settledBy?.creditMemoNumber ?? null,
-        settled_total: note.settledBy?.total ?? null,
-        settled_at: note.settledBy?.at ?? null,
-      })),
-    )
-    .onConflict(['po_number', 'debit_note_number'])
-    .merge(['settled_by', 'settled_total', 'settled_at']),
+      .insert(
+        notes.map((note) => ({
+          po_number: po.poNumber,
+          debit_note_number: note.creditMemoNumber,
+          rma_number: note.rmaNumber ?? '',
+          invoice_number: note.invoiceNumber,
+          total: note.total,
+          lines: json(note.lines),
+          raised_at: note.receivedAt,
+          settled_by: note.settledBy?.creditMemoNumber ?? null,
+          settled_total: note.settledBy?.total ?? null,
+          settled_at: note.settledBy?.at ?? null,
+        })),
+      )
+      .onConflict(['po_number', 'debit_note_number'])
+      .merge(['settled_by', 'settled_total', 'settled_at']),
   ];
 }
 

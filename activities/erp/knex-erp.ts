@@ -142,6 +142,9 @@ export class KnexErp implements ErpPort {
   }
 }
 
+/** The WITH clause that inserts an event's journal entry; its lines read the entry's id from it. */
+const JOURNAL_ENTRY = 'journal_entry';
+
 /** The journal entry and its lines: one write, the lines reading the entry's id from its clause. */
 function journalWrite(trx: Knex.Transaction, record: BusinessEventRecord): Write {
   const journal = record.journal!;
@@ -158,7 +161,7 @@ function journalWrite(trx: Knex.Transaction, record: BusinessEventRecord): Write
     .returning('id');
   const lines = trx('journal_lines').insert(
     journal.lines.map((line, index) => ({
-      journal_entry_id: trx.raw('(select id from journal_entry)'),
+      journal_entry_id: trx.raw(`(select id from ${JOURNAL_ENTRY})`),
       line_no: index + 1,
       account: line.account,
       debit: line.debit,
@@ -169,7 +172,7 @@ function journalWrite(trx: Knex.Transaction, record: BusinessEventRecord): Write
       invoice_number: line.invoiceNumber ?? null,
     })),
   );
-  return withClause('journal_entry', entry, lines);
+  return withClause(JOURNAL_ENTRY, entry, lines);
 }
 
 function inventoryWrites(trx: Knex.Transaction, record: BusinessEventRecord): Write[] {

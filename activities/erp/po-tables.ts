@@ -116,22 +116,22 @@ function acknowledgementWrites(trx: Knex.Transaction, po: PoView): Write[] {
   if (acknowledgements.length === 0) return [];
   return [
     trx('acknowledgements')
-    .insert(
-      acknowledgements.map((ack) => ({
-        po_number: po.poNumber,
-        acknowledged_at: ack.at,
-        type: ack.type,
-        reason: ack.reason ?? null,
-        lines: json(ack.lines ?? []),
-        acknowledged_by: json(ack.by),
-        decision: ack.decision?.decision ?? null,
-        decision_reason: ack.decision?.reason ?? null,
-        decided_at: ack.decision?.at ?? null,
-        decided_by: ack.decision ? json(ack.decision.by) : null,
-      })),
-    )
-    .onConflict(['po_number', 'acknowledged_at'])
-    .merge(['decision', 'decision_reason', 'decided_at', 'decided_by']),
+      .insert(
+        acknowledgements.map((ack) => ({
+          po_number: po.poNumber,
+          acknowledged_at: ack.at,
+          type: ack.type,
+          reason: ack.reason ?? null,
+          lines: json(ack.lines ?? []),
+          acknowledged_by: json(ack.by),
+          decision: ack.decision?.decision ?? null,
+          decision_reason: ack.decision?.reason ?? null,
+          decided_at: ack.decision?.at ?? null,
+          decided_by: ack.decision ? json(ack.decision.by) : null,
+        })),
+      )
+      .onConflict(['po_number', 'acknowledged_at'])
+      .merge(['decision', 'decision_reason', 'decided_at', 'decided_by']),
   ];
 }
 

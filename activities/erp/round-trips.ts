@@ -34,13 +34,17 @@ interface Compiled {
   bindings: readonly unknown[];
 }
 
+const isNamed = (write: Write): write is NamedWrite => 'clause' in write && !('toSQL' in write);
+const holdsArrays = (part: Compiled) => [part.bindings, ...part.clauses.map((clause) => clause.bindings)].some((list) => list.some((binding) => Array.isArray(binding)));
+const bindingCount = (part: Compiled) => part.bindings.length + part.clauses.reduce((total, clause) => total + clause.bindings.length, 0);
+
 function compile(write: Write): Compiled {
   if (isNamed(write)) {
     const clause = write.clause.statement.toSQL();
     const statement = write.statement.toSQL();
     return { clauses: [{ name: write.clause.name, sql: clause.sql, bindings: clause.bindings }], sql: statement.sql, bindings: statement.bindings };
   }
-  const { sql, bindings } = (write as Knex.QueryBuilder).toSQL();
+  const { sql, bindings } = write.toSQL();
   return { clauses: [], sql, bindings };
 }
 
@@ -53,10 +57,6 @@ function run(trx: Knex | Knex.Transaction, parts: Compiled[]): Promise<unknown> 
   const sql = clauses.length === 0 ? last.sql : `with ${clauses.map((clause) => clause.head).join(', ')} ${last.sql}`;
   return trx.raw(sql, [...clauses.flatMap((clause) => clause.bindings), ...last.bindings] as Knex.RawBinding[]);
 }
-
-const isNamed = (write: Write): write is NamedWrite => 'clause' in write && !('toSQL' in write);
-const holdsArrays = (part: Compiled) => [part.bindings, ...part.clauses.map((clause) => clause.bindings)].some((list) => list.some((binding) => Array.isArray(binding)));
-const bindingCount = (part: Compiled) => part.bindings.length + part.clauses.reduce((total, clause) => total + clause.bindings.length, 0);
 
 export async function inOneRoundTrip(trx: Knex | Knex.Transaction, writes: readonly Write[]): Promise<void> {
   const combined: Compiled[] = [];

@@ -292,7 +292,8 @@ export class PurchaseOrder {
 
   /**
    * Whether `settle` has anything to do now. Handlers and the main loop settle only then: settling
-   * with nothing due records nothing, but its awaits cost promises (see `issued`).
+   * with nothing due records nothing, but its awaits cost promises (see `issued`). These are the
+   * conditions `settle` acts on: a kind of due work added there must be added here too.
    */
   hasDueWork(): boolean {
     if (this.isFinished) return false;
