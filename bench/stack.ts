@@ -5,12 +5,20 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateStage } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
 import winston from 'winston';
 import type { Knex } from 'knex';
 import { createApp } from '../api/app';
+import { actorForKey } from '../api/auth';
+import { hashBody } from '../api/canonical';
+import { documentUpdateId } from '../api/routes/documents';
+import { commandOf, issueOperation, keyedUpdateId } from '../api/routes/purchase-orders';
+import { normaliseDocumentNumber } from '../workflows/domain/lookups';
+import { Acknowledgement, AdvanceShipNotice, CreatePurchaseOrder, GoodsReceipt, Invoice, PaymentStatusReport } from '../workflows/domain/schemas';
+import { acknowledge, confirmIssued, postReceipt, reportPaymentStatus, submitAsn, submitInvoice, workflowId, type CommandAck } from '../workflows/purchase-order/definitions';
 import { createKnex } from '../activities/erp/database';
 import { loadConfig, type AppConfig } from '../temporal-config/env';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database';
@@ -191,6 +199,37 @@ export async function driveRawWorkflow(client: Client, workflowId: string, laten
   for (const [index, body] of rest.entries()) {
     latencies.add(index + 1, await timeOnce(() => handle.executeUpdate(step, { args: [{ name: workflowId, payload: body }] })));
   }
+}
+
+/**
+ * The same six commands as `drivePurchaseOrder`, sent as the API sends them to the PO workflow
+ * (the same start, Update arguments and Update ids, accepted then awaited as the gateway does)
+ * but without the HTTP tier: no Express, key check, rate limit, Idempotency-Key claim or ERP read
+ * of the PO after each command. What this side costs against the HTTP side is what the HTTP tier
+ * costs; against the raw side, what the PO workflow and its ERP records cost.
+ */
+export async function drivePurchaseOrderUpdates(client: Client, poNumber: string, latencies: Latencies, workflowTaskTimeoutMs?: number): Promise<void> {
+  const actor = (role: keyof typeof KEYS) => actorForKey({ key: KEYS[role], role, ...(role === 'supplier' ? { supplierId: SUPPLIER_ID } : {}) });
+  const [create, acknowledgement, asn, receipt, invoice, paymentStatus] = poCommands(poNumber).map((command) => command.body);
+  const po = CreatePurchaseOrder.parse(create);
+  const requestHash = hashBody(po);
+  const startWorkflowOperation = issueOperation({ kind: 'new', po, requestHash, actor: actor('procurement'), issuedAt: new Date().toISOString() }, workflowTaskTimeoutMs);
+  latencies.add(0, await timeOnce(() => client.workflow.executeUpdateWithStart(confirmIssued, { args: [{ requestHash }], startWorkflowOperation })));
+  const handle = client.workflow.getHandle(workflowId(poNumber));
+  const send = async <Arg>(step: number, update: UpdateDefinition<CommandAck, [Arg]>, arg: Arg, updateId: string) => {
+    latencies.add(step, await timeOnce(async () => (await handle.startUpdate(update, { args: [arg], updateId, waitForStage: WorkflowUpdateStage.ACCEPTED })).result()));
+  };
+  const ack = commandOf(actor('supplier'), Acknowledgement, acknowledgement);
+  await send(1, acknowledge, ack, keyedUpdateId(acknowledge.name, ack.bodyHash, `${poNumber}-1`));
+  const shipped = commandOf(actor('supplier'), AdvanceShipNotice, asn);
+  await send(2, submitAsn, shipped, documentUpdateId(submitAsn.name, shipped.body.asnNumber, shipped.bodyHash));
+  const received = commandOf(actor('warehouse'), GoodsReceipt, receipt);
+  await send(3, postReceipt, received, documentUpdateId(postReceipt.name, received.body.receiptNumber, received.bodyHash));
+  const invoiced = commandOf(actor('supplier'), Invoice, invoice);
+  const invoiceNumber = normaliseDocumentNumber(invoiced.body.invoiceNumber);
+  await send(4, submitInvoice, invoiced, documentUpdateId(submitInvoice.name, invoiceNumber, invoiced.bodyHash));
+  const cleared = commandOf(actor('finance'), PaymentStatusReport, paymentStatus);
+  await send(5, reportPaymentStatus, { ...cleared, invoiceNumber: invoiced.body.invoiceNumber }, keyedUpdateId(`${reportPaymentStatus.name}:${invoiceNumber}`, cleared.bodyHash, `${poNumber}-5`));
 }
 
 /** Runs `count` jobs with at most `concurrency` at a time. */

@@ -106,6 +106,34 @@ function orderTotal(po: CreatePurchaseOrder): number {
 }
 
 /**
+ * How a PO's workflow is started, with the Update that answers once the PO is issued: one PO
+ * number is issued once, ever. Shared by the create route and the benchmark that sends the API's
+ * Updates without its HTTP tier (bench/stack.ts).
+ */
+export function issueOperation(input: Extract<PurchaseOrderWorkflowInput, { kind: 'new' }>, workflowTaskTimeoutMs?: number) {
+  const { po } = input;
+  return new WithStartWorkflowOperation(WORKFLOW_TYPE, {
+    taskQueue: TASK_QUEUE,
+    workflowId: workflowId(po.poNumber),
+    args: [input],
+    // A PO number is issued once, ever: a running PO (conflict policy) or a finished one (reuse
+    // policy) of the same number refuses the start, so only the request that creates it gets 201.
+    workflowIdConflictPolicy: 'FAIL',
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    // Every ERP and AP write runs as a local activity inside a workflow task: when the worker
+    // running it dies, this is how soon another worker runs it again (docs/adr/0066).
+    ...(workflowTaskTimeoutMs !== undefined ? { workflowTaskTimeout: workflowTaskTimeoutMs } : {}),
+    typedSearchAttributes: [
+      { key: PO_NUMBER, value: po.poNumber },
+      { key: SUPPLIER_ID, value: po.supplierId },
+      { key: PO_STATUS, value: 'issued' },
+      { key: HAS_OPEN_EXCEPTION, value: false },
+      { key: PO_TOTAL, value: orderTotal(po) },
+    ],
+  });
+}
+
+/**
  * The state of a PO whose number already exists, once it is issued. A finished PO no longer takes
  * Updates, but still answers queries.
  */
@@ -159,25 +187,7 @@ export function purchaseOrdersRouter({ client, readModel, gateway, idempotent, w
     const requestHash = hashBody(po);
     const id = workflowId(po.poNumber);
     const input: PurchaseOrderWorkflowInput = { kind: 'new', po, requestHash, actor, issuedAt: new Date().toISOString() };
-    const startWorkflowOperation = new WithStartWorkflowOperation(WORKFLOW_TYPE, {
-      taskQueue: TASK_QUEUE,
-      workflowId: id,
-      args: [input],
-      // A PO number is issued once, ever: a running PO (conflict policy) or a finished one (reuse
-      // policy) of the same number refuses the start, so only the request that creates it gets 201.
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      // Every ERP and AP write runs as a local activity inside a workflow task: when the worker
-      // running it dies, this is how soon another worker runs it again (docs/adr/0066).
-      ...(workflowTaskTimeoutMs !== undefined ? { workflowTaskTimeout: workflowTaskTimeoutMs } : {}),
-      typedSearchAttributes: [
-        { key: PO_NUMBER, value: po.poNumber },
-        { key: SUPPLIER_ID, value: po.supplierId },
-        { key: PO_STATUS, value: 'issued' },
-        { key: HAS_OPEN_EXCEPTION, value: false },
-        { key: PO_TOTAL, value: orderTotal(po) },
-      ],
-    });
+    const startWorkflowOperation = issueOperation(input, workflowTaskTimeoutMs);
     // Starts the PO and answers once it is recorded in the ERP read model (so a listing right
     // after sees it), in one call.
     const { created, view } = await gateway
