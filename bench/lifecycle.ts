@@ -74,7 +74,7 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
     const updatesRound = async (count: number, latencies: Latencies) =>
       pool(count, CONCURRENCY, () => drivePurchaseOrderUpdates(stack.client, (lastByUpdates = `PO-UP-${++serial}`), latencies, workflowTaskTimeoutMs));
 
-    say(`Warm-up: ${WARMUP} POs and ${WARMUP} raw workflows ...`);
+    say(`Warm-up: ${WARMUP} POs over HTTP, ${WARMUP} raw workflows and ${WARMUP} POs by Updates ...`);
     await projectRound(WARMUP, new Latencies());
     await rawRound(WARMUP, new Latencies());
     await updatesRound(WARMUP, new Latencies());
