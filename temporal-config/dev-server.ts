@@ -138,8 +138,53 @@ export function resolveTestServer(options: ResolveOptions = {}): Promise<string 
   return resolveTool('TEMPORAL_TEST_SERVER', undefined, 'temporal-test-server', options);
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** Ports this process handed out, so two callers in one process never get the same one. */
+const handedOut = new Set<number>();
+
+/**
+ * The kernel's range for ephemeral ports (a socket bound to port 0, the local end of every
+ * outgoing connection); Linux's default where /proc does not say.
+ */
+function ephemeralPortRange(): [number, number] {
+  try {
+    const [low, high] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (low! > 0 && high! >= low!) return [low!, high!];
+  } catch {
+    // not Linux
+  }
+  return [32768, 60999];
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port that is free on 127.0.0.1 and stays out of the kernel's way until someone listens on it:
+ * it is chosen below the ephemeral range, so no outgoing connection or port-0 listener can take it
+ * between now and then. (An ephemeral port, free a moment ago, was taken by an outgoing connection
+ * before a chaos run's API listened on it: EADDRINUSE.) Several test processes choose at once, so
+ * the choice is random; it falls back to an ephemeral port if the range below is crowded.
+ */
+export async function freePort(): Promise<number> {
+  const [ephemeralLow] = ephemeralPortRange();
+  const low = 10_000;
+  const high = Math.min(ephemeralLow, 32_768) - 1;
+  for (let attempt = 0; high > low && attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  return ephemeralPort();
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

@@ -79,10 +79,15 @@ export class Role {
     this.starts++;
     this.readySince = undefined;
     const startedAt = Date.now();
-    await waitUntil(async () => {
-      if (!this.running) throw new Error(`${this.name} exited while starting; see ${this.logFile}`);
-      return this.ready();
-    }, `${this.name} to be ready (log: ${this.logFile})`, this.readyTimeoutMs);
+    // A process that exits while starting (a port taken, a bad setting) fails the start at once,
+    // with its log, instead of being waited for until the timeout.
+    const deadline = startedAt + this.readyTimeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error(`${this.name} exited while starting (${child.signalCode ?? child.exitCode}); see ${this.logFile}`);
+      if (await this.ready().catch(() => false)) break;
+      if (Date.now() >= deadline) throw new Error(`Timed out after ${Math.round(this.readyTimeoutMs / 1000)} s waiting for ${this.name} to be ready (log: ${this.logFile})`);
+      await sleep(250);
+    }
     this.readySince = Date.now();
     log.write(`--- ${new Date().toISOString()} ready after ${this.readySince - startedAt} ms\n`);
   }
