@@ -12,7 +12,8 @@ import type { InvoiceState, PoPolicy } from '../workflows/domain/state';
 import { isHoldInForce } from '../workflows/domain/holds';
 import { AdapterRefusal, PaymentOnHoldError, UnbalancedJournalError, UnknownSupplierError } from './errors';
 import { financePolicy, type FinancePolicyDefaults } from './finance-policy';
-import { PAYMENT_ID_FROM_AP, type PurchaseOrderActivities } from '../workflows/purchase-order/activity-contract';
+import { PAYMENT_ID_FROM_AP, type PurchaseOrderActivities, type PurchaseOrderIssue } from '../workflows/purchase-order/activity-contract';
+import { eventRecordOf, issueStep } from '../workflows/purchase-order/event-records';
 import type { BusinessEventRecord, EventRecord, PaymentExecution, Ports, SupplierNotification } from './ports';
 
 /** System-wide timer defaults and payment policy (AppConfig.policy). */
@@ -67,23 +68,41 @@ export function createActivities(ports: Ports, policyDefaults: PolicyDefaults): 
     return paymentId;
   }
 
+  /** Resolved once at issue time; the PO keeps it, so later supplier edits don't change open POs. */
+  async function supplierPolicy(supplierId: string, poPaymentTerms: PaymentTerms | undefined): Promise<PoPolicy> {
+    const supplier = await ports.erp.getSupplier(supplierId);
+    if (!supplier) throw new UnknownSupplierError(supplierId);
+    return {
+      tolerances: resolveTolerances(supplier.tolerances),
+      slas: resolveSlas(supplier.slas, {
+        ackSla: policyDefaults.ackSla,
+        ackReminder: policyDefaults.ackReminder,
+        lateDeliveryGrace: policyDefaults.lateDeliveryGrace,
+        exceptionSla: policyDefaults.exceptionSla,
+      }),
+      paymentTerms: resolvePaymentTerms(poPaymentTerms, supplier.paymentTerms),
+      captureDiscounts: policyDefaults.captureDiscounts,
+      ...financePolicy(policyDefaults, supplier),
+    };
+  }
+
   return {
-    /** Resolved once at issue time; the PO keeps it, so later supplier edits don't change open POs. */
-    loadSupplierPolicy: translated(async (input: { supplierId: string; poPaymentTerms?: PaymentTerms }): Promise<PoPolicy> => {
-      const supplier = await ports.erp.getSupplier(input.supplierId);
-      if (!supplier) throw new UnknownSupplierError(input.supplierId);
-      return {
-        tolerances: resolveTolerances(supplier.tolerances),
-        slas: resolveSlas(supplier.slas, {
-          ackSla: policyDefaults.ackSla,
-          ackReminder: policyDefaults.ackReminder,
-          lateDeliveryGrace: policyDefaults.lateDeliveryGrace,
-          exceptionSla: policyDefaults.exceptionSla,
-        }),
-        paymentTerms: resolvePaymentTerms(input.poPaymentTerms, supplier.paymentTerms),
-        captureDiscounts: policyDefaults.captureDiscounts,
-        ...financePolicy(policyDefaults, supplier),
-      };
+    loadSupplierPolicy: translated((input: { supplierId: string; poPaymentTerms?: PaymentTerms }) => supplierPolicy(input.supplierId, input.poPaymentTerms)),
+
+    /**
+     * The policy and the issue in one activity: the record is the one the workflow builds from the
+     * same step (`issueStep`, `eventRecordOf`). When an earlier attempt committed the issue, the
+     * supplier's terms may have changed since: the answer is the policy the ERP recorded, which the
+     * workflow then takes, so the two never disagree.
+     */
+    issuePurchaseOrder: translated(async ({ issue, workflowId, stamp }: PurchaseOrderIssue): Promise<{ policy: PoPolicy }> => {
+      const policy = await supplierPolicy(issue.po.supplierId, issue.po.paymentTerms);
+      const { applied } = await record(eventRecordOf(issueStep(issue, policy), workflowId, stamp));
+      if (applied) return { policy };
+      const recorded = await ports.erp.issuedPolicy(issue.po.poNumber);
+      // Retryable: the ERP said the issue is recorded, so its snapshot is there to read.
+      if (!recorded) throw new Error(`PO ${issue.po.poNumber} is recorded as issued, but the ERP holds no policy for it`);
+      return { policy: recorded };
     }),
 
     recordBusinessEvent: translated(record),

@@ -16,7 +16,7 @@ import type {
   TrialBalanceReport as TrialBalanceReportSchema,
 } from '../workflows/domain/schemas';
 import type { ExceptionSort, OpenException, PaymentWorkItem, PostedJournalEntry, PurchaseOrderWorkItem } from '../workflows/domain/schemas/work-queue';
-import type { Actor, InvoiceState, PaymentHold, PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../workflows/domain/state';
+import type { Actor, InvoiceState, PaymentHold, PoPolicy, PoStatus, PoView, PurchaseOrderSummary, Supplier } from '../workflows/domain/state';
 import type { BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification } from '../workflows/purchase-order/activity-contract';
 import type {
   DeadLetter,
@@ -55,6 +55,8 @@ export interface ErpPort {
   recordBusinessEvent(record: BusinessEventRecord): Promise<{ applied: boolean }>;
   /** Records one business event from the PO's own events (folded by the ERP), notifications included. */
   recordEvent(record: EventRecord): Promise<{ applied: boolean }>;
+  /** The policy a recorded PO was issued with (its snapshot's), or undefined if the ERP has no such PO. */
+  issuedPolicy(poNumber: string): Promise<PoPolicy | undefined>;
 }
 
 // ---------------------------------------------------------------------------------------------

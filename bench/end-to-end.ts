@@ -6,7 +6,8 @@
  *   activity, PostgreSQL, Update result) against the `status` query on the same workflow, which
  *   makes the same client → server → worker round trip without history, activity or database;
  * - throughput: N POs created at once (workflow start + confirmIssued Update, which waits for the
- *   supplier policy read and the po.issued record) against N concurrent `status` queries.
+ *   issue: the supplier's policy and the po.issued record, in one local activity) against N
+ *   concurrent `status` queries.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createHarness, PurchaseOrderDriver, today, type Harness } from '../test/helpers/harness';

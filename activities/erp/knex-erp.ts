@@ -13,7 +13,7 @@ import { view } from '../../workflows/domain/lifecycle/views';
 import { assertBalanced } from '../../workflows/domain/ledger';
 import { dec } from '../../workflows/domain/money';
 import { PoEvent as PoEventSchema } from '../../workflows/domain/schemas';
-import type { PoEvent, PoState, PoView } from '../../workflows/domain/state';
+import type { PoEvent, PoPolicy, PoState, PoView } from '../../workflows/domain/state';
 import type { BusinessEventBase, EventRecord } from '../../workflows/purchase-order/activity-contract';
 import { InvalidCommandError, SnapshotOutOfStepError, silentLog, UnbalancedJournalError, type AdapterLog } from '../errors';
 import type { BusinessEventRecord, ErpPort, SupplierRecord } from '../ports';
@@ -31,6 +31,11 @@ export class KnexErp implements ErpPort {
   async getSupplier(supplierId: string): Promise<SupplierRecord | undefined> {
     const row = await this.knex<SupplierRow>('suppliers').where({ supplier_id: supplierId }).first();
     return row ? toSupplierRecord(row) : undefined;
+  }
+
+  async issuedPolicy(poNumber: string): Promise<PoPolicy | undefined> {
+    const row = await this.knex('purchase_orders').where({ po_number: poNumber }).first<{ policy: PoPolicy | null } | undefined>(this.knex.raw(`snapshot -> 'policy' as policy`));
+    return row?.policy ?? undefined;
   }
 
   /** A business event that carries the PO after it (POs started before the compact form). */

@@ -10,6 +10,9 @@ import { KnexErp } from '../../activities/erp/knex-erp';
 import { KnexReadModel } from '../../activities/erp/knex-read-model';
 import { DuplicateInvoiceError, InvalidCursorError, UnbalancedJournalError } from '../../activities/errors';
 import type { PoView } from '../../workflows/domain/state';
+import { CreatePurchaseOrder } from '../../workflows/domain/schemas';
+import type { PurchaseOrderIssue } from '../../workflows/purchase-order/activity-contract';
+import { eventRecordOf, issueStep } from '../../workflows/purchase-order/event-records';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import {
   businessEvent,
@@ -508,6 +511,57 @@ describe('activities over the ERP', () => {
       assert.equal(error.nonRetryable, true);
       return true;
     });
+  });
+
+  /** A new PO as the workflow hands it to `issuePurchaseOrder`: the create request, its ids and time. */
+  function issueInput(poNumber: string, supplierId: string): PurchaseOrderIssue {
+    return {
+      issue: {
+        po: CreatePurchaseOrder.parse({ poNumber, supplierId, currency: 'USD', lines: [{ lineNo: 1, sku: 'BOLT', quantity: '10', unitPrice: '2.00' }] }),
+        requestHash: `hash-${poNumber}`,
+        actor: { role: 'procurement', id: 'procurement#0a1b2c' },
+        issuedAt: '2026-12-02T09:00:00.000Z',
+      },
+      workflowId: `purchase-order:${poNumber}`,
+      stamp: { eventId: randomUUID(), notificationIds: [randomUUID()], at: '2026-12-02T09:00:00.100Z' },
+    };
+  }
+
+  test('issuePurchaseOrder resolves the policy and records the issue under it, supplier notice included, in one activity', async () => {
+    await readModel.upsertSupplier('WAYNE', { name: 'Wayne Fasteners', currency: 'USD', paymentTerms: { netDays: 30, discountPercent: '2', discountDays: 10 } });
+    const input = issueInput('PO-ISSUE-1', 'WAYNE');
+    const { policy } = await run(activities().issuePurchaseOrder, input);
+    assert.deepEqual(policy, await run(activities().loadSupplierPolicy, { supplierId: 'WAYNE' }));
+    const snapshot = await readModel.getPurchaseOrderSnapshot('PO-ISSUE-1');
+    assert.equal(snapshot?.status, 'issued');
+    assert.deepEqual(snapshot?.policy, policy);
+    // The record is the one the workflow builds from the same step: same event id, same notice id.
+    const expected = eventRecordOf(issueStep(input.issue, policy), input.workflowId, input.stamp);
+    assert.deepEqual(await db.knex('outbox').where({ po_number: 'PO-ISSUE-1' }).select('id', 'type'), [{ id: expected.eventId, type: 'po.issued' }]);
+    assert.deepEqual(await db.knex('supplier_notifications').where({ po_number: 'PO-ISSUE-1' }).select('id', 'type'), [{ id: input.stamp.notificationIds[0], type: 'po.issued' }]);
+  });
+
+  test('issuePurchaseOrder retried after its first attempt committed answers the recorded policy, even if the supplier changed since, and writes nothing twice', async () => {
+    await readModel.upsertSupplier('STARK', { name: 'Stark Bolts', currency: 'USD', paymentTerms: { netDays: 30 } });
+    const input = issueInput('PO-ISSUE-2', 'STARK');
+    const first = await run(activities().issuePurchaseOrder, input);
+    const footprint = await eventFootprint(db.knex);
+    await readModel.upsertSupplier('STARK', { name: 'Stark Bolts', currency: 'USD', paymentTerms: { netDays: 60 } });
+    const retried = await run(activities().issuePurchaseOrder, { ...input, stamp: { ...input.stamp, eventId: randomUUID(), notificationIds: [randomUUID()] } });
+    assert.deepEqual(retried.policy, first.policy);
+    assert.deepEqual(retried.policy.paymentTerms, { netDays: 30 });
+    assert.deepEqual(await eventFootprint(db.knex), footprint);
+    assert.equal((await db.knex('supplier_notifications').where({ po_number: 'PO-ISSUE-2' })).length, 1);
+  });
+
+  test('issuePurchaseOrder for an unknown supplier is a non-retryable UNKNOWN_SUPPLIER and records nothing', async () => {
+    await assert.rejects(run(activities().issuePurchaseOrder, issueInput('PO-ISSUE-3', 'NOBODY')), (error: unknown) => {
+      assert.ok(error instanceof ApplicationFailure);
+      assert.equal(error.type, 'UNKNOWN_SUPPLIER');
+      assert.equal(error.nonRetryable, true);
+      return true;
+    });
+    assert.equal(await readModel.getPurchaseOrderSnapshot('PO-ISSUE-3'), undefined);
   });
 
   test('a duplicate invoice becomes a non-retryable DUPLICATE_INVOICE conflict for the workflow', async () => {

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { temporal } from '@temporalio/proto';
+import { ISSUE_IN_ONE_ACTIVITY } from '../../workflows/purchase-order/purchase-order';
 import { PurchaseOrderDriver, timeSkippingStack, today } from '../helpers/harness';
 
 const stack = timeSkippingStack(async (harness) => PurchaseOrderDriver.supplier(harness, 'ACME', { paymentTerms: { netDays: 0 } }));
@@ -45,5 +46,38 @@ test(`a happy two-line PO stays within ${BUDGET.events} history events and ${BUD
     }
     assert.ok(events.length <= BUDGET.events, `${events.length} history events (budget ${BUDGET.events})`);
     assert.ok(bytes <= BUDGET.bytes, `${bytes} bytes of history (budget ${BUDGET.bytes})`);
+    // One local activity per business event: issue, acknowledgement, ASN, receipt, the invoice's
+    // match and posting, its payment, the bank's "cleared", the close.
+    assert.equal(markers(history).localActivities, 8);
+  });
+});
+
+/** The markers of a history by name: local activities (`core_local_activity`) and patches (`core_patch`, with their ids). */
+function markers(history: temporal.api.history.v1.IHistory): { localActivities: number; patches: string[] } {
+  const recorded = (history.events ?? []).flatMap((event) => (event.markerRecordedEventAttributes ? [event.markerRecordedEventAttributes] : []));
+  const patches = recorded
+    .filter((marker) => marker.markerName === 'core_patch')
+    .map((marker) => {
+      const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+      return data ? (JSON.parse(new TextDecoder().decode(data)) as { id: string }).id : '';
+    });
+  return { localActivities: recorded.filter((marker) => marker.markerName === 'core_local_activity').length, patches };
+}
+
+test('the issue resolves the supplier policy and records the PO in one local activity (ADR 0110)', async () => {
+  await stack.harness.withWorker(async () => {
+    const po = await PurchaseOrderDriver.issue(stack.harness, {
+      poNumber: 'PO-ONE-ACTIVITY',
+      supplierId: 'ACME',
+      currency: 'USD',
+      lines: [{ lineNo: 1, sku: 'WIDGET-1', quantity: '10', unitPrice: '10.00' }],
+    });
+    const state = await po.state();
+    assert.deepEqual(state.policy.paymentTerms, { netDays: 0 });
+    // The ERP recorded the issue under the policy the workflow holds.
+    assert.deepEqual((await stack.harness.readModel.getPurchaseOrderSnapshot('PO-ONE-ACTIVITY'))?.policy, state.policy);
+    const { localActivities, patches } = markers(await po.handle.fetchHistory());
+    assert.equal(localActivities, 1, 'one local activity: the policy and the issue together');
+    assert.ok(patches.includes(ISSUE_IN_ONE_ACTIVITY), `patches: ${patches.join(', ')}`);
   });
 });

@@ -3,6 +3,7 @@
  * results. The workflow owns this contract (it imports nothing from activities/); `activities/`
  * implements it with the adapters behind its ports.
  */
+import type * as wire from '../domain/schemas';
 import type { PaymentTerms } from '../domain/schemas';
 import type { EventType } from '../domain/schemas/event-catalog';
 import type { Actor, DocumentRef, InventoryMovement, InvoiceState, JournalEntry, PoEvent, PoPolicy, PoView, SupplierNotificationType } from '../domain/state';
@@ -83,6 +84,18 @@ export interface PaymentExecution {
  */
 export const PAYMENT_ID_FROM_AP = '<payment-id-from-ap>';
 
+/**
+ * A new PO to issue in one activity: the supplier's policy is resolved and the issue recorded
+ * with it, in one transaction, as the workflow will then take it (docs/adr/0110-issue-in-one-activity.md).
+ * The stamp carries the workflow's ids and time, so the activity builds the very record the
+ * workflow would (`eventRecordOf`).
+ */
+export interface PurchaseOrderIssue {
+  issue: { po: wire.CreatePurchaseOrder; requestHash: string; actor: Actor; issuedAt: string };
+  workflowId: string;
+  stamp: { eventId: string; notificationIds: string[]; at: string };
+}
+
 /** What a recorded event answers: whether this attempt wrote it (false: an earlier attempt did). */
 export interface Recorded {
   applied: boolean;
@@ -106,4 +119,9 @@ export interface PurchaseOrderActivities {
   postInvoiceToAp(input: { invoice: InvoiceState & { poNumber: string; supplierId: string }; record: EventRecord }): Promise<Recorded>;
   /** Executes a due payment through AP, then records it with AP's payment id in place of the placeholder. */
   payInvoiceThroughAp(input: { payment: PaymentExecution; record: EventRecord }): Promise<{ paymentId: string }>;
+  /**
+   * Resolves the supplier's policy and records the issued PO under it, in one transaction; answers
+   * the policy the issue was recorded with (an earlier attempt's, if one committed it).
+   */
+  issuePurchaseOrder(input: PurchaseOrderIssue): Promise<{ policy: PoPolicy }>;
 }

@@ -12,19 +12,22 @@ import { PAYMENT_ID_FROM_AP } from './activity-contract';
 import * as decide from '../domain/business-events';
 import type { Approval, Outcome } from '../domain/business-events';
 import { deadlines } from '../domain/deadlines';
-import { apply, initialState, normaliseState } from '../domain/lifecycle/apply';
+import { apply, normaliseState } from '../domain/lifecycle/apply';
 import { firstDue } from '../domain/holds';
 import { heldInvoices, isReadyToClose, view } from '../domain/lifecycle/views';
 import { requireInvoice } from '../domain/lookups';
 import { sameMatch, threeWayMatch } from '../domain/matching';
-import type { Actor, InvoiceState, PoEvent, PoEventOf, PoState, PoView, SupplierNotice } from '../domain/state';
+import type { Actor, InvoiceState, PoEvent, PoState, PoView, SupplierNotice } from '../domain/state';
 import { asCommandInput, isActivityFailure, partners, reads, toFailure } from './activities';
 import { COMMANDS } from './commands';
 import { Lock } from './lock';
 import { HAS_OPEN_EXCEPTION, PO_STATUS, PO_TOTAL, confirmIssued, rematchHeldInvoices, status, type CommandAck, type PurchaseOrderWorkflowInput } from './definitions';
+import { issueStep } from './event-records';
 import { supplierNotifications, type InvoiceForAp, type Recorder, type Step } from './recorders';
 
 const FIRE_DEADLINES_ONE_AT_A_TIME = 'fire-deadlines-one-at-a-time';
+/** The patch that resolves the policy and records the issue in one activity (docs/adr/0110-issue-in-one-activity.md). */
+export const ISSUE_IN_ONE_ACTIVITY = 'issue-in-one-activity';
 /** After a partner refused due work (AP refusing a payment, say), when it is tried again. */
 const SETTLE_RETRY_MS = 15 * 60_000;
 
@@ -79,14 +82,19 @@ export class PurchaseOrder {
   // Start
   // -------------------------------------------------------------------------------------------
 
-  /** Resolves the supplier's policy, records the issued PO and tells the supplier. */
+  /**
+   * Resolves the supplier's policy, records the issued PO and tells the supplier: in one local
+   * activity on the compact record (ADR 0110); runs started before read the policy first.
+   */
   async issue(input: Extract<PurchaseOrderWorkflowInput, { kind: 'new' }>): Promise<void> {
     const { po, requestHash, actor, issuedAt } = input;
+    const issue = { po, requestHash, actor, issuedAt };
+    if (this.recorder.recordIssue && patched(ISSUE_IN_ONE_ACTIVITY)) {
+      this.commit((await this.recorder.recordIssue(issue)).next);
+      return;
+    }
     const policy = await reads.loadSupplierPolicy({ supplierId: po.supplierId, poPaymentTerms: po.paymentTerms });
-    const event: PoEventOf<'po.issued'> = { type: 'po.issued', at: issuedAt, actor, po, requestHash, policy };
-    const first = initialState(event);
-    const outcome = decide.issued(event, view(first).total);
-    await this.write({ next: first, record: outcome.record!, ownEvents: outcome.record!.events, notices: outcome.notices });
+    await this.write(issueStep(issue, policy));
   }
 
   resume(): void {

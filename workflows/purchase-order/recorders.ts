@@ -10,20 +10,13 @@
  *   activities sent after the commit.
  */
 import { uuid4 } from '@temporalio/workflow';
-import { SYSTEM } from '../domain/deadlines';
 import { view } from '../domain/lifecycle/views';
-import type { BusinessEvent, InvoiceState, PoEvent, PoState, SupplierNotice } from '../domain/state';
-import type { BusinessEventBase, BusinessEventRecord, EventRecord, PaymentExecution, SupplierNotification } from './activity-contract';
+import type { InvoiceState, PoState, SupplierNotice } from '../domain/state';
+import type { BusinessEventRecord, EventRecord, PaymentExecution, PurchaseOrderIssue, SupplierNotification } from './activity-contract';
 import { erp, ledger, payables, payablesLocal } from './activities';
+import { businessEventBase, eventRecordOf, issueStep, supplierNotificationsOf, type RecordStamp, type Step } from './event-records';
 
-/** One business event about to be recorded: the PO after it, what it records, who is told. */
-export interface Step {
-  next: PoState;
-  record: BusinessEvent;
-  /** The events of the command or timer itself (the record may carry an invoice's posting too): their time and actor stamp the record. */
-  ownEvents: PoEvent[];
-  notices: SupplierNotice[];
-}
+export type { Step };
 
 /** An approved invoice to register with AP in the same activity, before its event is recorded. */
 export type InvoiceForAp = InvoiceState & { poNumber: string; supplierId: string };
@@ -34,33 +27,23 @@ export interface Recorder {
   record(step: Step, postToAp?: InvoiceForAp): Promise<unknown>;
   /** Pays through AP and records the payment; answers AP's payment id. */
   pay(step: Step, payment: PaymentExecution): Promise<string>;
+  /**
+   * Resolves the supplier's policy and records the issue in one activity; answers the step the
+   * issue took. Absent: the policy is read first, then the issue recorded like any step.
+   */
+  recordIssue?(issue: PurchaseOrderIssue['issue']): Promise<Step>;
 }
 
 const now = () => new Date().toISOString();
 
-/** What every form of the record carries; the key makes a retried activity a no-op. */
-function base(step: Step, workflowId: string): BusinessEventBase {
-  const { next, record, ownEvents } = step;
-  const last = ownEvents[ownEvents.length - 1];
-  return {
-    // The timeline length numbers events within the PO: a retried activity sends the same key.
-    idempotencyKey: `${workflowId}/${record.type}/${record.documentKey}/${next.timeline.length}`,
-    eventId: uuid4(),
-    workflowId,
-    poNumber: next.poNumber,
-    supplierId: next.supplierId,
-    type: record.type,
-    at: last?.at ?? now(),
-    actor: last?.actor ?? SYSTEM,
-    payload: { version: 1, poNumber: next.poNumber, status: view(next).status, ...record.payload },
-    document: record.document,
-    journal: record.journal ?? undefined,
-    inventory: record.inventory,
-  };
+/** The workflow's ids and time for a record with `notices` (uuid4 from the workflow's seeded PRNG: the event's id first, then one per notice). */
+function stamp(noticeCount: number): RecordStamp {
+  const eventId = uuid4();
+  return { eventId, notificationIds: Array.from({ length: noticeCount }, () => uuid4()), at: now() };
 }
 
 export function supplierNotifications(po: PoState, notices: SupplierNotice[]): SupplierNotification[] {
-  return notices.map(({ type, data }) => ({ id: uuid4(), supplierId: po.supplierId, poNumber: po.poNumber, type, at: now(), data }));
+  return supplierNotificationsOf(po, notices, { notificationIds: notices.map(() => uuid4()), at: now() });
 }
 
 export class CompactRecorder implements Recorder {
@@ -69,7 +52,7 @@ export class CompactRecorder implements Recorder {
   constructor(private readonly workflowId: string) {}
 
   private eventRecord(step: Step): EventRecord {
-    return { ...base(step, this.workflowId), events: step.record.events, sequence: step.next.timeline.length, notifications: supplierNotifications(step.next, step.notices) };
+    return eventRecordOf(step, this.workflowId, stamp(step.notices.length));
   }
 
   /** Not async: the activity's own promise is the answer, with no wrapper around it. */
@@ -82,6 +65,12 @@ export class CompactRecorder implements Recorder {
     const { paymentId } = await payablesLocal.payInvoiceThroughAp({ payment, record: this.eventRecord(step) });
     return paymentId;
   }
+
+  /** The issue's one notice at most (none while the PO awaits approval) gets an id either way. */
+  async recordIssue(issue: PurchaseOrderIssue['issue']): Promise<Step> {
+    const { policy } = await ledger.issuePurchaseOrder({ issue, workflowId: this.workflowId, stamp: stamp(1) });
+    return issueStep(issue, policy);
+  }
 }
 
 export class LegacyRecorder implements Recorder {
@@ -90,7 +79,7 @@ export class LegacyRecorder implements Recorder {
   constructor(private readonly workflowId: string) {}
 
   private businessEventRecord(step: Step): BusinessEventRecord {
-    return { ...base(step, this.workflowId), po: view(step.next) };
+    return { ...businessEventBase(step, this.workflowId, { eventId: uuid4(), at: now() }), po: view(step.next) };
   }
 
   async record(step: Step, postToAp?: InvoiceForAp): Promise<void> {
