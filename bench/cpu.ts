@@ -10,6 +10,7 @@ const KINDS: [kind: string, test: (cmdline: string, comm: string) => boolean][] 
   ['project worker', (cmdline) => cmdline.includes('workers/main.ts')],
   ['api', (cmdline) => cmdline.includes('api/main.ts')],
   ['raw worker', (cmdline) => cmdline.includes('raw/worker-main.ts')],
+  ['raw api', (cmdline) => cmdline.includes('raw/api-main.ts')],
   ['temporal', (cmdline) => cmdline.includes('temporal') && cmdline.includes('start-dev')],
   ['postgres', (_cmdline, comm) => comm === 'postgres'],
   ['bench driver', (cmdline) => cmdline.includes('bench/run.ts')],

@@ -232,6 +232,28 @@ export async function drivePurchaseOrderUpdates(client: Client, poNumber: string
   await send(5, reportPaymentStatus, { ...cleared, invoiceNumber: invoiced.body.invoiceNumber }, keyedUpdateId(`${reportPaymentStatus.name}:${invoiceNumber}`, cleared.bodyHash, `${poNumber}-5`));
 }
 
+/**
+ * The raw baseline behind a thin HTTP tier (`raw/api-main.ts`): the same six Update bodies as
+ * `driveRawWorkflow`, each one POST to one Express route that sends the Update and answers its
+ * result. Against the raw side it says what HTTP alone costs raw Temporal.
+ */
+export async function driveRawWorkflowOverHttp(apiUrl: string, workflowId: string, latencies: Latencies): Promise<void> {
+  for (const [index, command] of poCommands(workflowId).entries()) {
+    latencies.add(
+      index,
+      await timeOnce(async () => {
+        const response = await fetch(`${apiUrl}/raw/${encodeURIComponent(workflowId)}/steps/${index}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(command.body),
+        });
+        await response.arrayBuffer();
+        if (response.status !== 200) throw new Error(`raw step ${index} of ${workflowId} answered ${response.status}`);
+      }),
+    );
+  }
+}
+
 /** Runs `count` jobs with at most `concurrency` at a time. */
 export async function pool(count: number, concurrency: number, job: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
