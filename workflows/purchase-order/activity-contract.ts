@@ -93,7 +93,17 @@ export const PAYMENT_ID_FROM_AP = '<payment-id-from-ap>';
 export interface PurchaseOrderIssue {
   issue: { po: wire.CreatePurchaseOrder; requestHash: string; actor: Actor; issuedAt: string };
   workflowId: string;
-  stamp: { eventId: string; notificationIds: string[]; at: string };
+  stamp: RecordStamp;
+}
+
+/** The ids and the time a record is stamped with, drawn by the workflow (uuid4, workflow time). */
+export interface RecordStamp {
+  /** The outbox event's id. */
+  eventId: string;
+  /** One per supplier notice, in order. */
+  notificationIds: string[];
+  /** Now, in workflow time: the notifications' time, and the record's when its events carry none. */
+  at: string;
 }
 
 /** What a recorded event answers: whether this attempt wrote it (false: an earlier attempt did). */

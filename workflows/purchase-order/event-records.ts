@@ -9,7 +9,9 @@ import { SYSTEM } from '../domain/system-actor';
 import { initialState } from '../domain/lifecycle/apply';
 import { view } from '../domain/lifecycle/views';
 import type { BusinessEvent, PoEvent, PoEventOf, PoPolicy, PoState, SupplierNotice } from '../domain/state';
-import type { BusinessEventBase, EventRecord, PurchaseOrderIssue, SupplierNotification } from './activity-contract';
+import type { BusinessEventBase, EventRecord, PurchaseOrderIssue, RecordStamp, SupplierNotification } from './activity-contract';
+
+export type { RecordStamp };
 
 /** One business event about to be recorded: the PO after it, what it records, who is told. */
 export interface Step {
@@ -18,16 +20,6 @@ export interface Step {
   /** The events of the command or timer itself (the record may carry an invoice's posting too): their time and actor stamp the record. */
   ownEvents: PoEvent[];
   notices: SupplierNotice[];
-}
-
-/** The ids and the time a record is stamped with. */
-export interface RecordStamp {
-  /** The outbox event's id. */
-  eventId: string;
-  /** One per supplier notice, in order. */
-  notificationIds: string[];
-  /** Now, in workflow time: the notifications' time, and the record's when its events carry none. */
-  at: string;
 }
 
 /** What every form of the record carries; the key makes a retried activity a no-op. */
@@ -51,6 +43,7 @@ export function businessEventBase(step: Step, workflowId: string, { eventId, at 
   };
 }
 
+/** The supplier notices of a step as notifications, each with its id from the stamp. */
 export function supplierNotificationsOf(po: PoState, notices: SupplierNotice[], { notificationIds, at }: Pick<RecordStamp, 'notificationIds' | 'at'>): SupplierNotification[] {
   if (notices.length > notificationIds.length) throw new Error(`${notices.length} supplier notices but ${notificationIds.length} notification ids`);
   return notices.map(({ type, data }, i) => ({ id: notificationIds[i]!, supplierId: po.supplierId, poNumber: po.poNumber, type, at, data }));

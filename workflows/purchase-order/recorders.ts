@@ -36,12 +36,13 @@ export interface Recorder {
 
 const now = () => new Date().toISOString();
 
-/** The workflow's ids and time for a record with `notices` (uuid4 from the workflow's seeded PRNG: the event's id first, then one per notice). */
+/** The workflow's ids and time for a record with `noticeCount` supplier notices (uuid4 from the workflow's seeded PRNG: the event's id first, then one per notice). */
 function stamp(noticeCount: number): RecordStamp {
   const eventId = uuid4();
   return { eventId, notificationIds: Array.from({ length: noticeCount }, () => uuid4()), at: now() };
 }
 
+/** Notices as notifications with ids and time drawn by the workflow (the legacy recorder sends them as activities). */
 export function supplierNotifications(po: PoState, notices: SupplierNotice[]): SupplierNotification[] {
   return supplierNotificationsOf(po, notices, { notificationIds: notices.map(() => uuid4()), at: now() });
 }
