@@ -121,7 +121,7 @@ export async function lifecycleBenchmarks(temporal: TemporalServer, say: Say): P
         minRatio: 0.8,
         notes: [
           `${rate(projectRound).toFixed(2)} POs/s against ${rate(rawRound).toFixed(2)} raw workflows/s at the p50 round (${samples} each)${cpuOf(project)}`,
-          `raw workflows: ${cpuOf(raw).slice(2)}`,
+          `raw workflows: ${rate(rawRound).toFixed(2)}/s at the p50 round${cpuOf(raw)}`,
           // Where the gap lies (bench/README.md, "Where the time goes"): the PO without the HTTP
           // tier, and the raw workflow with a thin one.
           `the API's Updates sent straight to the PO workflow, no HTTP tier: ${rate(updatesRound).toFixed(2)} POs/s, ${(rawRound.p50Ms / updatesRound.p50Ms).toFixed(2)}× raw${cpuOf(byUpdates)}`,

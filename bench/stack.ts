@@ -5,7 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateStage } from '@temporalio/client';
+import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { temporal as proto } from '@temporalio/proto';
@@ -15,7 +15,7 @@ import { createApp } from '../api/app';
 import { actorForKey } from '../api/auth';
 import { hashBody } from '../api/canonical';
 import { documentUpdateId } from '../api/routes/documents';
-import { commandOf, issueOperation, keyedUpdateId } from '../api/routes/purchase-orders';
+import { commandOf, invoiceUpdateName, issueOperation, keyedUpdateId } from '../api/routes/purchase-orders';
 import { normaliseDocumentNumber } from '../workflows/domain/lookups';
 import { Acknowledgement, AdvanceShipNotice, CreatePurchaseOrder, GoodsReceipt, Invoice, PaymentStatusReport } from '../workflows/domain/schemas';
 import { acknowledge, confirmIssued, postReceipt, reportPaymentStatus, submitAsn, submitInvoice, workflowId, type CommandAck } from '../workflows/purchase-order/definitions';
@@ -24,7 +24,8 @@ import { loadConfig, type AppConfig } from '../temporal-config/env';
 import { createTestDatabase, type TestDatabase } from '../test/helpers/database';
 import { createTestNamespace } from '../test/helpers/temporal';
 import { createRawTable } from './raw/activities';
-import { rawLifecycleWorkflow, step } from './raw/workflows';
+import { rawStartOperation } from './raw/start';
+import { step } from './raw/workflows';
 import type { TemporalServer } from './services';
 import { timeOnce } from './measure';
 
@@ -191,7 +192,7 @@ export async function drivePurchaseOrder(apiUrl: string, poNumber: string, laten
  */
 export async function driveRawWorkflow(client: Client, workflowId: string, latencies: Latencies, updates = 6, taskQueue = RAW_TASK_QUEUE): Promise<void> {
   const bodies = poCommands(workflowId).map((command) => command.body);
-  const startWorkflowOperation = new WithStartWorkflowOperation(rawLifecycleWorkflow, { taskQueue, workflowId, args: [6], workflowIdConflictPolicy: 'FAIL' });
+  const startWorkflowOperation = rawStartOperation(workflowId, taskQueue);
   // The workflow waits for all six; sent fewer, it stays open (the memory benchmark wants that).
   const [first, ...rest] = bodies.slice(0, Math.max(1, updates));
   latencies.add(0, await timeOnce(() => client.workflow.executeUpdateWithStart(step, { args: [{ name: workflowId, payload: first! }], startWorkflowOperation })));
@@ -229,7 +230,7 @@ export async function drivePurchaseOrderUpdates(client: Client, poNumber: string
   const invoiceNumber = normaliseDocumentNumber(invoiced.body.invoiceNumber);
   await send(4, submitInvoice, invoiced, documentUpdateId(submitInvoice.name, invoiceNumber, invoiced.bodyHash));
   const cleared = commandOf(actor('finance'), PaymentStatusReport, paymentStatus);
-  await send(5, reportPaymentStatus, { ...cleared, invoiceNumber: invoiced.body.invoiceNumber }, keyedUpdateId(`${reportPaymentStatus.name}:${invoiceNumber}`, cleared.bodyHash, `${poNumber}-5`));
+  await send(5, reportPaymentStatus, { ...cleared, invoiceNumber: invoiced.body.invoiceNumber }, keyedUpdateId(invoiceUpdateName(reportPaymentStatus.name, invoiced.body.invoiceNumber), cleared.bodyHash, `${poNumber}-5`));
 }
 
 /**

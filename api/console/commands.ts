@@ -5,13 +5,12 @@
  * first Update instead of running twice (docs/console.md, "Same commands as the API").
  */
 import type { ReadModelPort } from '../../activities/ports';
-import { normaliseDocumentNumber } from '../../workflows/domain/lookups';
 import { Acknowledgement, AdvanceShipNotice, ChangeDecision, DocumentNumber, Invoice, InvoiceResolution, PaymentStatusReport } from '../../workflows/domain/schemas';
 import type { Actor, PoView } from '../../workflows/domain/state';
 import { acknowledge, decideChanges, reportPaymentStatus, resolveInvoice, submitAsn } from '../../workflows/purchase-order/definitions';
 import { ForbiddenError, NotFoundError } from '../errors';
 import { documentUpdateId, submitInvoiceCommand } from '../routes/documents';
-import { commandOf, keyedUpdateId } from '../routes/purchase-orders';
+import { commandOf, invoiceUpdateName, keyedUpdateId } from '../routes/purchase-orders';
 import type { PurchaseOrderGateway } from '../gateway';
 import type { Role } from '../../workflows/domain/schemas';
 
@@ -36,7 +35,7 @@ export class ConsoleCommands {
     allow(actor, 'finance');
     const invoiceNumber = invoiceNumberOf(rawInvoiceNumber);
     const command = commandOf(actor, InvoiceResolution, input);
-    const updateId = keyedUpdateId(`${resolveInvoice.name}:${normaliseDocumentNumber(invoiceNumber)}`, command.bodyHash, idempotencyKey);
+    const updateId = keyedUpdateId(invoiceUpdateName(resolveInvoice.name, invoiceNumber), command.bodyHash, idempotencyKey);
     return this.gateway.execute(actor, poNumber, resolveInvoice, { ...command, invoiceNumber }, updateId);
   }
 
@@ -45,7 +44,7 @@ export class ConsoleCommands {
     allow(actor, 'finance');
     const invoiceNumber = invoiceNumberOf(rawInvoiceNumber);
     const command = commandOf(actor, PaymentStatusReport, input);
-    const updateId = keyedUpdateId(`${reportPaymentStatus.name}:${normaliseDocumentNumber(invoiceNumber)}`, command.bodyHash, idempotencyKey);
+    const updateId = keyedUpdateId(invoiceUpdateName(reportPaymentStatus.name, invoiceNumber), command.bodyHash, idempotencyKey);
     return this.gateway.execute(actor, poNumber, reportPaymentStatus, { ...command, invoiceNumber }, updateId);
   }
 

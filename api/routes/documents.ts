@@ -35,7 +35,7 @@ import type { Role } from '../../workflows/domain/schemas';
 import { requireInvoice } from '../../workflows/domain/lookups';
 import { allowRoles } from '../auth';
 import { ConflictError, NotFoundError } from '../errors';
-import { commandUpdateId, parseCommand, poNumberParam } from './purchase-orders';
+import { commandUpdateId, invoiceUpdateName, parseCommand, poNumberParam } from './purchase-orders';
 import type { PurchaseOrderGateway } from '../gateway';
 
 export interface DocumentRouteDeps {
@@ -99,7 +99,7 @@ export function documentsRouter({ readModel, gateway, idempotent }: DocumentRout
     router.post(`/:poNumber/invoices/:invoiceNumber/${path}`, allowRoles('finance'), idempotent, async (req, res) => {
       const invoiceNumber = invoiceNumberParam(req);
       const command = parseCommand(req, schema);
-      const updateId = commandUpdateId(req, `${update.name}:${normaliseDocumentNumber(invoiceNumber)}`, command.bodyHash);
+      const updateId = commandUpdateId(req, invoiceUpdateName(update.name, invoiceNumber), command.bodyHash);
       res.json(await gateway.execute(command.actor, poNumberParam(req), update, { ...command, invoiceNumber }, updateId));
     });
   }

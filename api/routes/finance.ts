@@ -6,13 +6,12 @@
 import { Router } from 'express';
 import type { Request, RequestHandler } from 'express';
 import type { ReadModelPort } from '../../activities/ports';
-import { normaliseDocumentNumber } from '../../workflows/domain/lookups';
 import { ApprovalDecision, DisputeOpening, DisputeReply, DocumentNumber, PaymentHoldRelease, PaymentHoldRequest, ReturnToVendor } from '../../workflows/domain/schemas';
 import { decideApproval, holdInvoicePayment, openDispute, releaseInvoicePayment, replyToDispute, returnGoods } from '../../workflows/purchase-order/definitions';
 import { allowRoles } from '../auth';
 import { hashBody } from '../canonical';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
-import { commandUpdateId, parseCommand, poNumberParam } from './purchase-orders';
+import { commandUpdateId, invoiceUpdateName, parseCommand, poNumberParam } from './purchase-orders';
 import type { PurchaseOrderGateway } from '../gateway';
 
 export interface FinanceRouteDeps {
@@ -52,14 +51,14 @@ export function financeRouter({ readModel, gateway, idempotent, today = utcToday
     const invoiceNumber = invoiceNumberParam(req);
     const command = parseCommand(req, PaymentHoldRequest);
     assertReleaseDateAhead(command.body.releaseOn, today());
-    const updateId = commandUpdateId(req, `${holdInvoicePayment.name}:${normaliseDocumentNumber(invoiceNumber)}`, command.bodyHash);
+    const updateId = commandUpdateId(req, invoiceUpdateName(holdInvoicePayment.name, invoiceNumber), command.bodyHash);
     res.json(await gateway.execute(command.actor, poNumberParam(req), holdInvoicePayment, { ...command, invoiceNumber }, updateId));
   });
 
   router.post('/:poNumber/invoices/:invoiceNumber/release', allowRoles('finance'), idempotent, async (req, res) => {
     const invoiceNumber = invoiceNumberParam(req);
     const command = parseCommand(req, PaymentHoldRelease);
-    const updateId = commandUpdateId(req, `${releaseInvoicePayment.name}:${normaliseDocumentNumber(invoiceNumber)}`, command.bodyHash);
+    const updateId = commandUpdateId(req, invoiceUpdateName(releaseInvoicePayment.name, invoiceNumber), command.bodyHash);
     res.json(await gateway.execute(command.actor, poNumberParam(req), releaseInvoicePayment, { ...command, invoiceNumber }, updateId));
   });
 
@@ -79,7 +78,7 @@ export function financeRouter({ readModel, gateway, idempotent, today = utcToday
   router.post('/:poNumber/invoices/:invoiceNumber/disputes', allowRoles('finance'), idempotent, async (req, res) => {
     const invoiceNumber = invoiceNumberParam(req);
     const command = parseCommand(req, DisputeOpening);
-    const updateId = commandUpdateId(req, `${openDispute.name}:${normaliseDocumentNumber(invoiceNumber)}`, command.bodyHash);
+    const updateId = commandUpdateId(req, invoiceUpdateName(openDispute.name, invoiceNumber), command.bodyHash);
     res.status(201).json(await gateway.execute(command.actor, poNumberParam(req), openDispute, { ...command, invoiceNumber }, updateId));
   });
 

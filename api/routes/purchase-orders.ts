@@ -10,6 +10,7 @@ import { WithStartWorkflowOperation, WorkflowIdReusePolicy } from '@temporalio/c
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
+import { normaliseDocumentNumber } from '../../workflows/domain/lookups';
 import { mul, round2, sum } from '../../workflows/domain/money';
 import { z } from 'zod';
 import type { EdiPort, ReadModelPort } from '../../activities/ports';
@@ -92,6 +93,11 @@ export function commandOf<T>(actor: Actor, schema: z.ZodType<T>, input: unknown)
 export function commandUpdateId(req: Request, updateName: string, bodyHash: string): string {
   const header = req.get(IDEMPOTENCY_KEY_HEADER);
   return keyedUpdateId(updateName, bodyHash, header !== undefined ? parseIdempotencyKey(header) : randomUUID());
+}
+
+/** The Update name of a decision on one invoice of a PO: its Update ids are keyed within it (`commandUpdateId`, `keyedUpdateId`). */
+export function invoiceUpdateName(updateName: string, invoiceNumber: string): string {
+  return `${updateName}:${normaliseDocumentNumber(invoiceNumber)}`;
 }
 
 /** The Update id of a command without a document number sent with an idempotency key (a header, or a console form's). */

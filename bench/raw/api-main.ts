@@ -6,8 +6,9 @@
  * TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, BENCH_RAW_TASK_QUEUE, HOST and PORT from the environment.
  */
 import express from 'express';
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import { rawLifecycleWorkflow, step } from './workflows';
+import { Client, Connection } from '@temporalio/client';
+import { rawStartOperation } from './start';
+import { step } from './workflows';
 
 async function main(): Promise<void> {
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
         req.params.step === '0'
           ? await client.workflow.executeUpdateWithStart(step, {
               args: [update],
-              startWorkflowOperation: new WithStartWorkflowOperation(rawLifecycleWorkflow, { taskQueue, workflowId, args: [6], workflowIdConflictPolicy: 'FAIL' }),
+              startWorkflowOperation: rawStartOperation(workflowId, taskQueue),
             })
           : await client.workflow.getHandle(workflowId).executeUpdate(step, { args: [update] });
       res.json(result);

@@ -84,6 +84,14 @@ export interface PaymentExecution {
  */
 export const PAYMENT_ID_FROM_AP = '<payment-id-from-ap>';
 
+/** A PO as its creator sent it: what a new workflow is started with, and what its issue records. */
+export interface NewPurchaseOrder {
+  po: wire.CreatePurchaseOrder;
+  requestHash: string;
+  actor: Actor;
+  issuedAt: string;
+}
+
 /**
  * A new PO to issue in one activity: the supplier's policy is resolved and the issue recorded
  * with it, in one transaction, as the workflow will then take it (docs/adr/0110-issue-in-one-activity.md).
@@ -91,7 +99,7 @@ export const PAYMENT_ID_FROM_AP = '<payment-id-from-ap>';
  * workflow would (`eventRecordOf`).
  */
 export interface PurchaseOrderIssue {
-  issue: { po: wire.CreatePurchaseOrder; requestHash: string; actor: Actor; issuedAt: string };
+  issue: NewPurchaseOrder;
   workflowId: string;
   stamp: RecordStamp;
 }

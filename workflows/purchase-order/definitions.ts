@@ -7,6 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Command } from '../domain/business-events';
 import type * as wire from '../domain/schemas';
 import type { Actor, PoState, PoView } from '../domain/state';
+import type { NewPurchaseOrder } from './activity-contract';
 
 export const TASK_QUEUE = 'procure-to-pay';
 export const WORKFLOW_TYPE = 'purchaseOrderWorkflow';
@@ -17,7 +18,7 @@ export function workflowId(poNumber: string): string {
 
 /** Workflow input: a new PO, or the state carried over by continue-as-new. */
 export type PurchaseOrderWorkflowInput =
-  | { kind: 'new'; po: wire.CreatePurchaseOrder; requestHash: string; actor: Actor; issuedAt: string; options?: WorkflowOptions }
+  | ({ kind: 'new'; options?: WorkflowOptions } & NewPurchaseOrder)
   | { kind: 'continued'; state: PoState; options?: WorkflowOptions };
 
 export interface WorkflowOptions {

@@ -9,7 +9,7 @@ import { SYSTEM } from '../domain/system-actor';
 import { initialState } from '../domain/lifecycle/apply';
 import { view } from '../domain/lifecycle/views';
 import type { BusinessEvent, PoEvent, PoEventOf, PoPolicy, PoState, SupplierNotice } from '../domain/state';
-import type { BusinessEventBase, EventRecord, PurchaseOrderIssue, RecordStamp, SupplierNotification } from './activity-contract';
+import type { BusinessEventBase, EventRecord, NewPurchaseOrder, RecordStamp, SupplierNotification } from './activity-contract';
 
 export type { RecordStamp };
 
@@ -60,7 +60,7 @@ export function eventRecordOf(step: Step, workflowId: string, stamp: RecordStamp
 }
 
 /** The issue of a PO under `policy`: its first state, its record and the supplier's notice (none while it awaits approval). */
-export function issueStep({ po, requestHash, actor, issuedAt }: PurchaseOrderIssue['issue'], policy: PoPolicy): Step {
+export function issueStep({ po, requestHash, actor, issuedAt }: NewPurchaseOrder, policy: PoPolicy): Step {
   const event: PoEventOf<'po.issued'> = { type: 'po.issued', at: issuedAt, actor, po, requestHash, policy };
   const first = initialState(event);
   const outcome = decide.issued(event, view(first).total);

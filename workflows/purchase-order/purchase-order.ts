@@ -22,6 +22,7 @@ import { asCommandInput, isActivityFailure, partners, reads, toFailure } from '.
 import { COMMANDS } from './commands';
 import { Lock } from './lock';
 import { HAS_OPEN_EXCEPTION, PO_STATUS, PO_TOTAL, confirmIssued, rematchHeldInvoices, status, type CommandAck, type PurchaseOrderWorkflowInput } from './definitions';
+import type { NewPurchaseOrder } from './activity-contract';
 import { issueStep } from './event-records';
 import { supplierNotifications, type InvoiceForAp, type Recorder, type Step } from './recorders';
 
@@ -88,7 +89,7 @@ export class PurchaseOrder {
    */
   async issue(input: Extract<PurchaseOrderWorkflowInput, { kind: 'new' }>): Promise<void> {
     const { po, requestHash, actor, issuedAt } = input;
-    const issue = { po, requestHash, actor, issuedAt };
+    const issue: NewPurchaseOrder = { po, requestHash, actor, issuedAt };
     if (this.recorder.recordIssue && patched(ISSUE_IN_ONE_ACTIVITY)) {
       this.commit((await this.recorder.recordIssue(issue)).next);
       return;

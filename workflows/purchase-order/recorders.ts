@@ -12,7 +12,7 @@
 import { uuid4 } from '@temporalio/workflow';
 import { view } from '../domain/lifecycle/views';
 import type { InvoiceState, PoState, SupplierNotice } from '../domain/state';
-import type { BusinessEventRecord, EventRecord, PaymentExecution, PurchaseOrderIssue, SupplierNotification } from './activity-contract';
+import type { BusinessEventRecord, EventRecord, NewPurchaseOrder, PaymentExecution, SupplierNotification } from './activity-contract';
 import { erp, ledger, payables, payablesLocal } from './activities';
 import { businessEventBase, eventRecordOf, issueStep, supplierNotificationsOf, type RecordStamp, type Step } from './event-records';
 
@@ -31,7 +31,7 @@ export interface Recorder {
    * Resolves the supplier's policy and records the issue in one activity; answers the step the
    * issue took. Absent: the policy is read first, then the issue recorded like any step.
    */
-  recordIssue?(issue: PurchaseOrderIssue['issue']): Promise<Step>;
+  recordIssue?(issue: NewPurchaseOrder): Promise<Step>;
 }
 
 const now = () => new Date().toISOString();
@@ -68,7 +68,7 @@ export class CompactRecorder implements Recorder {
   }
 
   /** The issue's one notice at most (none while the PO awaits approval) gets an id either way. */
-  async recordIssue(issue: PurchaseOrderIssue['issue']): Promise<Step> {
+  async recordIssue(issue: NewPurchaseOrder): Promise<Step> {
     const { policy } = await ledger.issuePurchaseOrder({ issue, workflowId: this.workflowId, stamp: stamp(1) });
     return issueStep(issue, policy);
   }
